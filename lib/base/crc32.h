@@ -1,0 +1,18 @@
+#pragma once
+// CRC-32 (zlib/IEEE, java.util.zip.CRC32) as RocketMQ stores it.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace rmq {
+
+// Plain zlib crc32 of `data`.
+uint32_t Crc32(std::span<const std::byte> data);
+
+// The BODYCRC field of a commit-log record: crc32(body) & 0x7FFFFFFF.
+inline int32_t BodyCrc(std::span<const std::byte> body) {
+  return static_cast<int32_t>(Crc32(body) & 0x7FFFFFFFu);
+}
+
+}  // namespace rmq
