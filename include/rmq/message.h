@@ -92,6 +92,23 @@ struct MessageToStore {
   int64_t prepared_transaction_offset = 0;
 };
 
+// Generates UNIQ_KEY values laid out as a RocketMQ producer's
+// MessageClientIDSetter does (store-format §2.8): producer IP, pid, a
+// per-process constant, ms since the start of the month, a counter.
+// Thread-compatible.
+class UniqueKeyGenerator {
+ public:
+  UniqueKeyGenerator(const HostAddress& producer, int32_t pid,
+                     int32_t process_constant);
+  std::string Next(int64_t now_ms);
+
+ private:
+  std::string prefix_;  // hex of ip + pid + constant
+  int64_t month_start_ms_ = -1;
+  int64_t next_month_ms_ = -1;
+  uint16_t counter_ = 0;
+};
+
 // The "offset message id" (store-format §2.7): store host + port + physical
 // offset, upper-case hex (32 chars for IPv4, 56 for IPv6).
 std::string OffsetMessageId(const HostAddress& store_host,

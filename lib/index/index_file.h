@@ -35,6 +35,14 @@ struct IndexHeader {
   int32_t index_count = 1;
 };
 
+// One decoded 20-byte item.
+struct IndexItem {
+  int32_t key_hash = 0;
+  int64_t phy_offset = 0;
+  int32_t time_diff_seconds = 0;
+  int32_t prev = 0;  // previous item in the same slot's chain, 0 = end
+};
+
 struct IndexGeometry {
   int32_t slots = 5000000;
   int32_t max_items = 20000000;
@@ -79,6 +87,12 @@ class IndexFile {
 
   // Syncs the whole file.
   absl::Status Flush();
+
+  // Raw reads for verify and tests; no validation of the values.
+  // Requires 0 <= slot < slots.
+  int32_t SlotValue(int32_t slot) const;
+  // Requires 0 <= item < max_items.
+  IndexItem ItemAt(int32_t item) const;
 
  private:
   IndexFile(std::unique_ptr<MappedRegion> region, IndexGeometry geometry);

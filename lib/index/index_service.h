@@ -73,6 +73,8 @@ class IndexService {
   // Deletes files (never the newest) whose endPhyOffset < `min_phy_offset`.
   absl::Status DeleteFilesBelow(int64_t min_phy_offset);
 
+  // The callback runs inside BuildIndex with the service's lock held: it must
+  // not call back into the service.
   void set_on_file_full(std::function<void(int64_t end_timestamp)> callback);
   int FileCount() const;
 

@@ -46,6 +46,10 @@ class MappedRegion {
   // Overwrites [offset, offset+length) with zeros (used to erase a torn tail so
   // it can never be read as data again). Not durable until Sync.
   virtual absl::Status ZeroRange(uint64_t offset, uint64_t length) = 0;
+  // Makes [offset, offset+length) read as zeros and frees its disk blocks
+  // (FALLOC_FL_PUNCH_HOLE): erasing the tail of a sparse consume-queue file
+  // without allocating it. Not durable until Sync.
+  virtual absl::Status Discard(uint64_t offset, uint64_t length) = 0;
   // Populates page tables for the range ahead of the writer (MADV_POPULATE_*),
   // so appends do not stall on first-touch faults. Best effort.
   virtual absl::Status Prefault(uint64_t offset, uint64_t length) = 0;
@@ -100,6 +104,11 @@ struct MapOptions {
   // stall for milliseconds). ConsumeQueue files pass a small value and grow
   // the allocation with MappedRegion::Allocate as they fill.
   uint64_t allocate_bytes = UINT64_MAX;
+  // Sync the parent directory after creating the file, making the creation
+  // durable at once. Consume-queue files pass false: their directories are
+  // synced in batches by the consume-queue flusher before the checkpoint
+  // claims them.
+  bool sync_dir = true;
 };
 
 // Thread-safe. Paths are absolute or relative to the process's cwd.

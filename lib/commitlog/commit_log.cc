@@ -1,0 +1,138 @@
+#include "commitlog/commit_log.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "base/endian.h"
+#include "base/status_macros.h"
+#include "rmq/commitlog/record.h"
+
+namespace rmq {
+
+CommitLog::CommitLog(CommitLogOptions options, FileSystem& fs, Logger& logger)
+    : options_(std::move(options)),
+      fs_(fs),
+      logger_(logger),
+      segments_(MappedFileQueueOptions{.dir = options_.dir,
+                                       .file_size = options_.file_size,
+                                       .writable = options_.writable},
+                fs) {}
+
+absl::Status CommitLog::Load() {
+  RMQ_RETURN_IF_ERROR(segments_.Load());
+  if (options_.writable) {
+    allocator_ = std::make_unique<SegmentAllocator>(
+        SegmentAllocatorOptions{.dir = options_.dir,
+                                .file_size = segments_.file_size(),
+                                .prefault = options_.prefault_segments,
+                                .background = options_.background_allocation},
+        fs_, logger_);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CommitLog::Roll(const std::shared_ptr<MappedFile>& current) {
+  const int64_t next_from = current == nullptr ? 0 : current->end();
+  RMQ_ASSIGN_OR_RETURN(std::shared_ptr<MappedFile> next,
+                       allocator_->Take(next_from));
+  RMQ_RETURN_IF_ERROR(segments_.Append(next));
+  current_ = std::move(next);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> CommitLog::PrepareAppend(int64_t size) {
+  if (allocator_ == nullptr) {
+    return absl::FailedPreconditionError("commit log is read-only");
+  }
+  if (size + kEndFileMinBlankLength > segments_.file_size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a record of ", size, " bytes does not fit in a ",
+        segments_.file_size(), "-byte commit-log segment"));
+  }
+  if (current_ == nullptr) current_ = segments_.Last();
+  if (current_ == nullptr || current_->IsFull()) {
+    RMQ_RETURN_IF_ERROR(Roll(current_));
+  }
+  const int64_t free = current_->free_space();
+  if (size + kEndFileMinBlankLength > free) {
+    const int64_t pos = current_->wrote();
+    EncodeBlank(current_->bytes().subspan(pos, kEndFileMinBlankLength),
+                static_cast<int32_t>(free));
+    current_->set_wrote(current_->size());
+    RMQ_RETURN_IF_ERROR(Roll(current_));
+  }
+  return current_->from() + current_->wrote();
+}
+
+void CommitLog::Write(std::span<const std::byte> bytes) {
+  const int64_t pos = current_->wrote();
+  std::memcpy(current_->bytes().data() + pos, bytes.data(), bytes.size());
+  current_->set_wrote(pos + static_cast<int64_t>(bytes.size()));
+}
+
+int64_t CommitLog::WrittenOffset() const { return segments_.MaxOffset(); }
+
+absl::StatusOr<LogSlice> CommitLog::Read(int64_t offset, int64_t size,
+                                         int64_t limit) const {
+  if (offset < 0 || size < 0 || offset + size > limit) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "commit log range [", offset, ", ", offset + size,
+        ") is past the readable end ", limit));
+  }
+  std::shared_ptr<MappedFile> file = segments_.FindByOffset(offset);
+  if (file == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("no commit-log segment holds offset ", offset));
+  }
+  const int64_t pos = offset - file->from();
+  if (pos + size > file->size()) {
+    return absl::DataLossError(absl::StrCat(
+        "commit log range [", offset, ", ", offset + size,
+        ") crosses the end of ", file->path().string()));
+  }
+  LogSlice slice;
+  slice.bytes = file->View(pos, size);
+  slice.pin = std::move(file);
+  return slice;
+}
+
+absl::StatusOr<LogSlice> CommitLog::ReadRecord(int64_t offset,
+                                               int64_t limit) const {
+  RMQ_ASSIGN_OR_RETURN(LogSlice head, Read(offset, 8, limit));
+  const int32_t total = LoadBE32(head.bytes.data());
+  if (total < 8) {
+    return absl::DataLossError(absl::StrCat(
+        "commit log offset ", offset, ": record size ", total));
+  }
+  return Read(offset, total, limit);
+}
+
+absl::StatusOr<LogSlice> CommitLog::ReadToSegmentEnd(int64_t offset,
+                                                     int64_t limit) const {
+  std::shared_ptr<MappedFile> file = segments_.FindByOffset(offset);
+  if (file == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("no commit-log segment holds offset ", offset));
+  }
+  const int64_t end = std::min(file->from() + file->wrote(), limit);
+  return Read(offset, std::max<int64_t>(0, end - offset), limit);
+}
+
+absl::Status CommitLog::SyncRange(int64_t from, int64_t to) {
+  while (from < to) {
+    std::shared_ptr<MappedFile> file = segments_.FindByOffset(from);
+    if (file == nullptr) {
+      return absl::InternalError(
+          absl::StrCat("sync: no segment holds offset ", from));
+    }
+    const int64_t pos = from - file->from();
+    const int64_t end = std::min(to, file->end()) - file->from();
+    RMQ_RETURN_IF_ERROR(file->region().Sync(pos, end - pos));
+    file->set_flushed(std::max(file->flushed(), end));
+    from = file->from() + end;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace rmq

@@ -1,0 +1,92 @@
+#pragma once
+// The commit log: every message of every topic, appended in one sequence of
+// fixed-size segments (store-format §2, §3). This class knows how records are
+// laid into segments (the BLANK end-of-file rule, rolls) and how to read them
+// back; it does not know about queues, flushing policy or recovery.
+//
+// Thread-safety: PrepareAppend/Write are for one appender at a time (the
+// store's append lock); reads and SyncRange are safe from any thread.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "absl/status/statusor.h"
+#include "commitlog/mapped_file.h"
+#include "commitlog/mapped_file_queue.h"
+#include "commitlog/segment_allocator.h"
+#include "rmq/io/file_system.h"
+#include "rmq/logger.h"
+
+namespace rmq {
+
+struct CommitLogOptions {
+  std::filesystem::path dir;
+  int64_t file_size = 1073741824;  // 0 = detect (read-only)
+  bool writable = true;
+  bool prefault_segments = false;
+  bool background_allocation = true;
+};
+
+// A record (or any byte range) inside one segment, with the pin that keeps it
+// mapped.
+struct LogSlice {
+  std::shared_ptr<const MappedFile> pin;
+  std::span<const std::byte> bytes;
+};
+
+class CommitLog {
+ public:
+  // `fs` and `logger` must outlive the log.
+  CommitLog(CommitLogOptions options, FileSystem& fs, Logger& logger);
+  CommitLog(const CommitLog&) = delete;
+  CommitLog& operator=(const CommitLog&) = delete;
+
+  absl::Status Load();
+  // Stops pre-creating segments and deletes one created but never used.
+  void StopAllocation() { allocator_.reset(); }
+  MappedFileQueue& segments() { return segments_; }
+  const MappedFileQueue& segments() const { return segments_; }
+  int64_t file_size() const { return segments_.file_size(); }
+
+  // --- appending (one caller at a time) ---------------------------------
+  // Makes room for `size` bytes in the current segment: when they do not fit
+  // with the 8-byte reserve, writes the BLANK marker and moves to the next
+  // segment. Returns the physical offset the next Write lands at.
+  // InvalidArgument when `size` can never fit a segment.
+  absl::StatusOr<int64_t> PrepareAppend(int64_t size);
+  // Copies `bytes` at the offset PrepareAppend returned and advances the
+  // segment's write position. The bytes are readable when this returns.
+  void Write(std::span<const std::byte> bytes);
+  // Offset just past the last appended byte.
+  int64_t WrittenOffset() const;
+
+  // --- reading --------------------------------------------------------------
+  int64_t MinOffset() const { return segments_.MinOffset(); }
+  // [offset, offset+size) inside one segment and below `limit`, or
+  // OutOfRange/NotFound.
+  absl::StatusOr<LogSlice> Read(int64_t offset, int64_t size,
+                                int64_t limit) const;
+  // The whole record at `offset` (its TOTALSIZE read first), below `limit`.
+  absl::StatusOr<LogSlice> ReadRecord(int64_t offset, int64_t limit) const;
+  // From `offset` to the written end of its segment (scans, HA).
+  absl::StatusOr<LogSlice> ReadToSegmentEnd(int64_t offset,
+                                            int64_t limit) const;
+
+  // --- durability -------------------------------------------------------
+  // Syncs [from, to) segment by segment and advances their flushed positions.
+  absl::Status SyncRange(int64_t from, int64_t to);
+
+ private:
+  absl::Status Roll(const std::shared_ptr<MappedFile>& current);
+
+  const CommitLogOptions options_;
+  FileSystem& fs_;
+  Logger& logger_;
+  MappedFileQueue segments_;
+  std::unique_ptr<SegmentAllocator> allocator_;
+  // The appender's current segment (only touched under the append lock).
+  std::shared_ptr<MappedFile> current_;
+};
+
+}  // namespace rmq

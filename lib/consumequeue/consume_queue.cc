@@ -1,0 +1,366 @@
+#include "consumequeue/consume_queue.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "base/file_names.h"
+#include "base/status_macros.h"
+
+namespace rmq {
+namespace {
+constexpr int64_t kUnit = CqUnit::kSize;
+constexpr int64_t kPage = 4096;
+}  // namespace
+
+ConsumeQueue::ConsumeQueue(std::string topic, int32_t queue_id,
+                           ConsumeQueueOptions options, FileSystem& fs,
+                           MappingCache& cache, Logger& logger)
+    : topic_(std::move(topic)),
+      queue_id_(queue_id),
+      options_(std::move(options)),
+      fs_(fs),
+      cache_(cache),
+      logger_(logger) {}
+
+std::vector<std::shared_ptr<CqFile>> ConsumeQueue::Files() const {
+  absl::MutexLock lock(&mu_);
+  return files_;
+}
+
+int64_t ConsumeQueue::FileCount() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int64_t>(files_.size());
+}
+
+absl::Status ConsumeQueue::Load() {
+  if (!fs_.Exists(options_.dir)) return absl::OkStatus();
+  RMQ_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_.List(options_.dir));
+  std::vector<int64_t> starts;
+  for (const std::string& name : names) {
+    if (auto from = FileNameToOffset(name)) starts.push_back(*from);
+  }
+  std::sort(starts.begin(), starts.end());
+  std::vector<std::shared_ptr<CqFile>> files;
+  for (int64_t from : starts) {
+    const std::filesystem::path path = options_.dir / OffsetToFileName(from);
+    RMQ_ASSIGN_OR_RETURN(uint64_t size, fs_.FileSize(path));
+    if (static_cast<int64_t>(size) != options_.file_size) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path.string(), " has ", size, " bytes but consume-queue files are ",
+          options_.file_size, " (mappedFileSizeConsumeQueue must match)"));
+    }
+    auto file = std::make_shared<CqFile>(path, from, options_.file_size,
+                                         options_.writable, fs_, cache_);
+    file->set_wrote(options_.file_size);
+    file->set_flushed(options_.file_size);
+    files.push_back(std::move(file));
+  }
+  absl::MutexLock lock(&mu_);
+  files_ = std::move(files);
+  if (!files_.empty()) min_logic_offset_ = files_.front()->from();
+  return absl::OkStatus();
+}
+
+absl::Status ConsumeQueue::Recover() {
+  const std::vector<std::shared_ptr<CqFile>> files = Files();
+  if (files.empty()) return absl::OkStatus();
+  size_t i = files.size() >= 3 ? files.size() - 3 : 0;
+  int64_t end = files[i]->from();
+  int64_t max_phy = -1;
+  for (; i < files.size(); ++i) {
+    CqFile& file = *files[i];
+    RMQ_ASSIGN_OR_RETURN(auto region, file.Acquire());
+    const std::byte* data = region->bytes().data();
+    int64_t pos = 0;
+    for (; pos + kUnit <= file.size(); pos += kUnit) {
+      const CqUnit unit = CqUnit::DecodeFrom(data + pos);
+      if (!unit.valid()) break;
+      // Pre-blank units are "valid" to RocketMQ but point nowhere: they must
+      // not raise max_phy (that would make real units look already written).
+      if (!unit.blank()) max_phy = unit.phy_offset + unit.size;
+    }
+    end = file.from() + pos;
+    if (pos < file.size()) break;
+  }
+  max_phy_offset_ = max_phy;
+  RMQ_RETURN_IF_ERROR(TruncateAt(end));
+  next_offset_ = MaxOffset();
+  return absl::OkStatus();
+}
+
+absl::Status ConsumeQueue::TruncateAt(int64_t byte_offset) {
+  std::vector<std::shared_ptr<CqFile>> removed;
+  std::shared_ptr<CqFile> tail;
+  {
+    absl::MutexLock lock(&mu_);
+    while (!files_.empty() && files_.back()->from() > byte_offset) {
+      removed.push_back(files_.back());
+      files_.pop_back();
+    }
+    if (!files_.empty()) tail = files_.back();
+  }
+  for (const auto& file : removed) {
+    cache_.Forget(file.get());
+    file->Release();
+    if (options_.writable) RMQ_RETURN_IF_ERROR(fs_.Remove(file->path()));
+  }
+  if (options_.writable && !removed.empty()) {
+    RMQ_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
+  }
+  if (tail != nullptr && byte_offset < tail->end()) {
+    const int64_t pos = byte_offset - tail->from();
+    if (options_.writable) {
+      RMQ_ASSIGN_OR_RETURN(auto region, tail->Acquire());
+      // Erase stale units so a later recovery can never read them as ours.
+      RMQ_RETURN_IF_ERROR(region->Discard(pos, tail->size() - pos));
+      RMQ_RETURN_IF_ERROR(region->Sync(pos, tail->size() - pos));
+    }
+    tail->set_wrote(pos);
+    tail->set_flushed(pos);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> ConsumeQueue::TruncateFrom(int64_t phy_offset) {
+  if (max_phy_offset_ >= 0 && max_phy_offset_ <= phy_offset) return false;
+  const std::vector<std::shared_ptr<CqFile>> files = Files();
+  int64_t end = files.empty() ? 0 : files.front()->from();
+  int64_t max_phy = -1;
+  for (const auto& file : files) {
+    RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
+    const std::byte* data = region->bytes().data();
+    int64_t pos = 0;
+    for (; pos + kUnit <= file->wrote(); pos += kUnit) {
+      const CqUnit unit = CqUnit::DecodeFrom(data + pos);
+      if (!unit.valid() || (!unit.blank() && unit.phy_offset >= phy_offset)) {
+        break;
+      }
+      if (!unit.blank()) max_phy = unit.phy_offset + unit.size;
+    }
+    end = file->from() + pos;
+    if (pos < file->wrote()) break;
+  }
+  const bool changed = end < MaxOffset() * kUnit;
+  max_phy_offset_ = max_phy;
+  RMQ_RETURN_IF_ERROR(TruncateAt(end));
+  next_offset_ = MaxOffset();
+  return changed;
+}
+
+absl::Status ConsumeQueue::CorrectMinOffset(int64_t min_phy_offset) {
+  const std::vector<std::shared_ptr<CqFile>> files = Files();
+  if (files.empty()) return absl::OkStatus();
+  CqFile& first = *files.front();
+  RMQ_ASSIGN_OR_RETURN(auto region, first.Acquire());
+  const std::byte* data = region->bytes().data();
+  for (int64_t pos = 0; pos + kUnit <= first.wrote(); pos += kUnit) {
+    const CqUnit unit = CqUnit::DecodeFrom(data + pos);
+    if (unit.valid() && !unit.blank() && unit.phy_offset >= min_phy_offset) {
+      min_logic_offset_ = first.from() + pos;
+      return absl::OkStatus();
+    }
+  }
+  min_logic_offset_ = std::max(min_logic_offset_.load(),
+                               first.from() + first.wrote());
+  return absl::OkStatus();
+}
+
+int64_t ConsumeQueue::MinOffset() const { return min_logic_offset_ / kUnit; }
+
+int64_t ConsumeQueue::MaxOffset() const {
+  absl::MutexLock lock(&mu_);
+  if (files_.empty()) return 0;
+  return (files_.back()->from() + files_.back()->wrote()) / kUnit;
+}
+
+std::shared_ptr<CqFile> ConsumeQueue::FileFor(int64_t byte_offset) const {
+  absl::MutexLock lock(&mu_);
+  auto it = std::upper_bound(
+      files_.begin(), files_.end(), byte_offset,
+      [](int64_t off, const std::shared_ptr<CqFile>& f) {
+        return off < f->from();
+      });
+  if (it == files_.begin()) return nullptr;
+  --it;
+  return byte_offset < (*it)->end() ? *it : nullptr;
+}
+
+absl::StatusOr<CqSlice> ConsumeQueue::ReadFrom(int64_t queue_offset) const {
+  const int64_t byte_offset = queue_offset * kUnit;
+  std::shared_ptr<CqFile> file = FileFor(byte_offset);
+  if (file == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "consume queue ", topic_, "/", queue_id_, " has no file for offset ",
+        queue_offset));
+  }
+  RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
+  const int64_t pos = byte_offset - file->from();
+  CqSlice slice;
+  slice.units = std::max<int64_t>(0, (file->wrote() - pos) / kUnit);
+  slice.data = region->bytes().data() + pos;
+  slice.first_index = queue_offset;
+  slice.pin = std::move(region);
+  return slice;
+}
+
+absl::StatusOr<CqUnit> ConsumeQueue::UnitAt(int64_t queue_offset) const {
+  RMQ_ASSIGN_OR_RETURN(CqSlice slice, ReadFrom(queue_offset));
+  if (slice.units == 0) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "consume queue ", topic_, "/", queue_id_, " has no unit ",
+        queue_offset));
+  }
+  return slice.at(0);
+}
+
+absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::NewFile(int64_t from) {
+  if (!options_.writable) {
+    return absl::FailedPreconditionError("consume queue is read-only");
+  }
+  if (!fs_.Exists(options_.dir)) RMQ_RETURN_IF_ERROR(fs_.CreateDirs(options_.dir));
+  auto file = std::make_shared<CqFile>(options_.dir / OffsetToFileName(from),
+                                       from, options_.file_size, true, fs_,
+                                       cache_);
+  RMQ_RETURN_IF_ERROR(
+      file->Create(static_cast<uint64_t>(options_.allocate_ahead)));
+  dir_unsynced_ = true;
+  absl::MutexLock lock(&mu_);
+  files_.push_back(file);
+  return file;
+}
+
+absl::Status ConsumeQueue::Prepare() {
+  if (FileCount() > 0) return absl::OkStatus();
+  return CreateFirstFile(next_offset_);
+}
+
+absl::Status ConsumeQueue::CreateFirstFile(int64_t queue_offset) {
+  const int64_t expected = queue_offset * kUnit;
+  const int64_t from = expected - expected % options_.file_size;
+  RMQ_ASSIGN_OR_RETURN(auto file, NewFile(from));
+  min_logic_offset_ = expected;
+  return FillPreBlank(*file, expected - from);
+}
+
+absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::WritableFileFor(
+    int64_t byte_offset) {
+  std::shared_ptr<CqFile> last;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!files_.empty()) last = files_.back();
+  }
+  if (last == nullptr) {
+    RMQ_RETURN_IF_ERROR(CreateFirstFile(byte_offset / kUnit));
+    absl::MutexLock lock(&mu_);
+    return files_.back();
+  }
+  if (last->IsFull()) return NewFile(last->end());
+  return last;
+}
+
+absl::Status ConsumeQueue::FillPreBlank(CqFile& file, int64_t upto) {
+  const CqUnit blank{0, CqUnit::kBlankSize, 0};
+  for (int64_t pos = 0; pos < upto; pos += kUnit) {
+    RMQ_RETURN_IF_ERROR(WriteAt(file, pos, blank));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ConsumeQueue::WriteAt(CqFile& file, int64_t pos,
+                                   const CqUnit& unit) {
+  RMQ_ASSIGN_OR_RETURN(auto region, file.Acquire());
+  RMQ_RETURN_IF_ERROR(
+      file.EnsureAllocated(*region, pos + kUnit, options_.allocate_ahead));
+  unit.EncodeTo(region->bytes().data() + pos);
+  file.set_wrote(pos + kUnit);
+  return absl::OkStatus();
+}
+
+absl::Status ConsumeQueue::PrepareUnit(int64_t queue_offset) {
+  RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file,
+                       WritableFileFor(queue_offset * kUnit));
+  RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
+  return file->EnsureAllocated(*region, file->wrote() + kUnit,
+                               options_.allocate_ahead);
+}
+
+absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {
+  if (unit.phy_offset + unit.size <= max_phy_offset_) {
+    return absl::OkStatus();  // already there (re-dispatch after recovery)
+  }
+  const int64_t expected = queue_offset * kUnit;
+  RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file, WritableFileFor(expected));
+  const int64_t current = file->from() + file->wrote();
+  if (queue_offset != 0 && expected < current) return absl::OkStatus();
+  if (expected != current) {
+    logger_.Log(LogLevel::kError,
+                absl::StrCat("[BUG] consume queue ", topic_, "/", queue_id_,
+                             ": unit ", queue_offset, " lands at byte ",
+                             current, ", expected ", expected));
+  }
+  RMQ_RETURN_IF_ERROR(WriteAt(*file, file->wrote(), unit));
+  max_phy_offset_ = unit.phy_offset + unit.size;
+  return absl::OkStatus();
+}
+
+bool ConsumeQueue::dirty() const {
+  if (dir_unsynced_) return true;
+  absl::MutexLock lock(&mu_);
+  for (const auto& file : files_) {
+    if (file->flushed() < file->wrote()) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<bool> ConsumeQueue::Flush(int least_pages) {
+  if (dir_unsynced_.exchange(false)) {
+    absl::Status synced = fs_.SyncDir(options_.dir);
+    if (!synced.ok()) {
+      dir_unsynced_ = true;
+      return synced;
+    }
+  }
+  for (const std::shared_ptr<CqFile>& file : Files()) {
+    const int64_t wrote = file->wrote();
+    const int64_t flushed = file->flushed();
+    if (flushed >= wrote) continue;
+    const bool full = wrote == file->size();
+    if (!full && least_pages > 0 &&
+        wrote / kPage - flushed / kPage < least_pages) {
+      return false;
+    }
+    RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
+    RMQ_RETURN_IF_ERROR(region->Sync(flushed, wrote - flushed));
+    file->set_flushed(wrote);
+  }
+  return true;
+}
+
+absl::StatusOr<int> ConsumeQueue::DeleteFilesBelow(int64_t min_phy_offset) {
+  int deleted = 0;
+  while (true) {
+    std::shared_ptr<CqFile> first;
+    {
+      absl::MutexLock lock(&mu_);
+      if (files_.size() <= 1) break;
+      first = files_.front();
+    }
+    RMQ_ASSIGN_OR_RETURN(auto region, first->Acquire());
+    const int64_t last_pos = first->wrote() - kUnit;
+    if (last_pos < 0) break;
+    const CqUnit last = CqUnit::DecodeFrom(region->bytes().data() + last_pos);
+    if (last.phy_offset >= min_phy_offset) break;
+    {
+      absl::MutexLock lock(&mu_);
+      files_.erase(files_.begin());
+    }
+    cache_.Forget(first.get());
+    first->Release();
+    RMQ_RETURN_IF_ERROR(fs_.Remove(first->path()));
+    ++deleted;
+  }
+  if (deleted > 0) RMQ_RETURN_IF_ERROR(CorrectMinOffset(min_phy_offset));
+  return deleted;
+}
+
+}  // namespace rmq

@@ -1,0 +1,138 @@
+#pragma once
+// One consume queue: the (topic, queueId) index into the commit log
+// (store-format §4). Units are 20 bytes (CqUnit); unit k is at byte k*20 of
+// the queue's concatenated files in consumequeue/<topic>/<queueId>/.
+//
+// Besides RocketMQ's state the queue carries its next queue offset (RocketMQ's
+// topicQueueTable entry "topic-queueId"), assigned under the append lock.
+//
+// Thread-safety: PutUnit and the offset counter belong to the appender (the
+// store's append lock); recovery and truncation run before/without appends;
+// reads and Flush are safe from any thread.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "consumequeue/cq_file.h"
+#include "rmq/consumequeue/cq_unit.h"
+#include "rmq/io/file_system.h"
+#include "rmq/logger.h"
+
+namespace rmq {
+
+struct ConsumeQueueOptions {
+  std::filesystem::path dir;  // consumequeue/<topic>/<queueId>
+  int64_t file_size = 6000000;
+  int64_t allocate_ahead = 64 * 1024;
+  bool writable = true;
+};
+
+// Units read from one file, pinned.
+struct CqSlice {
+  std::shared_ptr<MappedRegion> pin;
+  const std::byte* data = nullptr;
+  int64_t units = 0;       // number of 20-byte units
+  int64_t first_index = 0;  // queue offset of the first unit
+  CqUnit at(int64_t i) const { return CqUnit::DecodeFrom(data + i * 20); }
+};
+
+class ConsumeQueue {
+ public:
+  // `fs`, `cache` and `logger` must outlive the queue.
+  ConsumeQueue(std::string topic, int32_t queue_id, ConsumeQueueOptions options,
+               FileSystem& fs, MappingCache& cache, Logger& logger);
+  ConsumeQueue(const ConsumeQueue&) = delete;
+  ConsumeQueue& operator=(const ConsumeQueue&) = delete;
+
+  const std::string& topic() const { return topic_; }
+  int32_t queue_id() const { return queue_id_; }
+  const std::filesystem::path& dir() const { return options_.dir; }
+
+  // Lists the files of the directory (mapping nothing yet).
+  absl::Status Load();
+  // RocketMQ's recover(): finds the end by scanning from the third-last file
+  // to the first invalid unit, and drops what follows.
+  absl::Status Recover();
+  // Drops every unit pointing at or past `phy_offset` (the commit log turned
+  // out shorter). Returns whether anything was dropped.
+  absl::StatusOr<bool> TruncateFrom(int64_t phy_offset);
+  // Sets the min offset to the first unit at or past the commit log's min.
+  absl::Status CorrectMinOffset(int64_t min_phy_offset);
+
+  // --- appender ---------------------------------------------------------
+  int64_t next_offset() const { return next_offset_; }
+  void set_next_offset(int64_t offset) { next_offset_ = offset; }
+  // Writes unit `queue_offset` (§4.3: idempotent, pre-blank fill of a first
+  // file that does not start at 0). Creates files as needed.
+  absl::Status PutUnit(int64_t queue_offset, const CqUnit& unit);
+  // Creates the directory and the first file ahead of the first PutUnit, so
+  // the appender does not do it under its lock.
+  absl::Status Prepare();
+  // Makes sure unit `queue_offset` can be written without failing: its file
+  // exists, is mapped and has disk blocks. The appender calls it before it
+  // touches the commit log, so that a full disk fails the put cleanly.
+  absl::Status PrepareUnit(int64_t queue_offset);
+
+  // --- readers ----------------------------------------------------------
+  int64_t MinOffset() const;
+  // Next offset to be written: units [min, max) exist.
+  int64_t MaxOffset() const;
+  int64_t max_phy_offset() const { return max_phy_offset_.load(); }
+  // Units from `queue_offset` to the written end of the file holding it.
+  // NotFound when that file does not exist (deleted).
+  absl::StatusOr<CqSlice> ReadFrom(int64_t queue_offset) const;
+  absl::StatusOr<CqUnit> UnitAt(int64_t queue_offset) const;
+
+  // --- flushing -----------------------------------------------------------
+  // Syncs written-but-unsynced units if at least `least_pages` pages are dirty
+  // (0: any), and the directory when a file was created in it. Returns true
+  // when there was nothing left to flush.
+  absl::StatusOr<bool> Flush(int least_pages);
+  bool dirty() const;
+  // For the table's dirty list: set when the first unit after a flush lands.
+  std::atomic<bool>& in_dirty_list() { return in_dirty_list_; }
+
+  int64_t FileCount() const;
+  // Deletes files whose last unit points below `min_phy_offset` (never the
+  // last file); returns how many.
+  absl::StatusOr<int> DeleteFilesBelow(int64_t min_phy_offset);
+
+ private:
+  std::vector<std::shared_ptr<CqFile>> Files() const;
+  std::shared_ptr<CqFile> FileFor(int64_t byte_offset) const;
+  absl::StatusOr<std::shared_ptr<CqFile>> WritableFileFor(int64_t byte_offset);
+  absl::StatusOr<std::shared_ptr<CqFile>> NewFile(int64_t from);
+  // The queue's first file ever: starts at the file holding `queue_offset`,
+  // with pre-blank units before it (§4.3 step 3).
+  absl::Status CreateFirstFile(int64_t queue_offset);
+  absl::Status FillPreBlank(CqFile& file, int64_t upto);
+  absl::Status WriteAt(CqFile& file, int64_t pos, const CqUnit& unit);
+  // Sets the end of the queue at `byte_offset`, zeroing what follows in that
+  // file and deleting later files.
+  absl::Status TruncateAt(int64_t byte_offset);
+
+  const std::string topic_;
+  const int32_t queue_id_;
+  const ConsumeQueueOptions options_;
+  FileSystem& fs_;
+  MappingCache& cache_;
+  Logger& logger_;
+
+  mutable absl::Mutex mu_;
+  std::vector<std::shared_ptr<CqFile>> files_ ABSL_GUARDED_BY(mu_);
+  std::atomic<int64_t> min_logic_offset_{0};  // bytes
+  std::atomic<int64_t> max_phy_offset_{-1};
+  std::atomic<bool> in_dirty_list_{false};
+  // A file was created in dir() whose directory entry is not synced yet.
+  std::atomic<bool> dir_unsynced_{false};
+  int64_t next_offset_ = 0;  // appender only
+};
+
+}  // namespace rmq

@@ -1,0 +1,75 @@
+#pragma once
+// Every consume queue of the store, by topic and queue id, created on first
+// use and found at load by listing consumequeue/<topic>/<queueId>/. All queues
+// share one MappingCache, which bounds how many of their files are mapped.
+//
+// Thread-safety: thread-safe. Queues are never destroyed while the table
+// lives, so returned pointers stay valid.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "consumequeue/consume_queue.h"
+#include "consumequeue/cq_file.h"
+
+namespace rmq {
+
+struct ConsumeQueueTableOptions {
+  std::filesystem::path dir;  // <root>/consumequeue
+  int64_t file_size = 6000000;
+  int64_t allocate_ahead = 64 * 1024;
+  int64_t max_mapped_files = 4096;
+  bool writable = true;
+};
+
+class ConsumeQueueTable {
+ public:
+  // `fs` and `logger` must outlive the table.
+  ConsumeQueueTable(ConsumeQueueTableOptions options, FileSystem& fs,
+                    Logger& logger);
+  ConsumeQueueTable(const ConsumeQueueTable&) = delete;
+  ConsumeQueueTable& operator=(const ConsumeQueueTable&) = delete;
+
+  // Loads every queue directory (queue directories whose name is not an
+  // integer are skipped, as RocketMQ does) and recovers each queue.
+  absl::Status LoadAndRecover();
+
+  ConsumeQueue* Find(std::string_view topic, int32_t queue_id) const;
+  // Creates the queue (directory and first file) when it does not exist.
+  absl::StatusOr<ConsumeQueue*> FindOrCreate(std::string_view topic,
+                                             int32_t queue_id);
+  void ForEach(const std::function<void(ConsumeQueue&)>& fn) const;
+  int64_t size() const;
+  int64_t max_phy_offset() const;  // max over queues, -1 if none
+
+  // The queues that received units since they were last taken.
+  void MarkDirty(ConsumeQueue& queue);
+  std::vector<ConsumeQueue*> TakeDirty();
+
+  MappingCache& cache() { return cache_; }
+
+ private:
+  std::unique_ptr<ConsumeQueue> MakeQueue(const std::string& topic,
+                                          int32_t queue_id) const;
+  using QueueMap = absl::flat_hash_map<int32_t, std::unique_ptr<ConsumeQueue>>;
+
+  const ConsumeQueueTableOptions options_;
+  FileSystem& fs_;
+  Logger& logger_;
+  MappingCache cache_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, QueueMap> queues_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex dirty_mu_;
+  std::vector<ConsumeQueue*> dirty_ ABSL_GUARDED_BY(dirty_mu_);
+};
+
+}  // namespace rmq

@@ -1,0 +1,124 @@
+#include "consumequeue/cq_file.h"
+
+#include <algorithm>
+
+#include "base/status_macros.h"
+
+namespace rmq {
+
+CqFile::CqFile(std::filesystem::path path, int64_t from, int64_t size,
+               bool writable, FileSystem& fs, MappingCache& cache)
+    : path_(std::move(path)),
+      from_(from),
+      size_(size),
+      writable_(writable),
+      fs_(fs),
+      cache_(cache) {}
+
+absl::Status CqFile::Create(uint64_t allocate_bytes) {
+  MapOptions options;
+  options.size = static_cast<uint64_t>(size_);
+  options.create = true;
+  options.writable = true;
+  options.allocate_bytes = allocate_bytes;
+  options.sync_dir = false;  // the consume-queue flusher syncs directories
+  RMQ_ASSIGN_OR_RETURN(std::unique_ptr<MappedRegion> region,
+                       fs_.Map(path_, options));
+  allocated_to_ = static_cast<int64_t>(std::min<uint64_t>(
+      allocate_bytes, static_cast<uint64_t>(size_)));
+  {
+    absl::MutexLock lock(&mu_);
+    region_ = std::move(region);
+  }
+  cache_.Touch(*this);
+  cache_.Mapped(shared_from_this());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<MappedRegion>> CqFile::Acquire() {
+  cache_.Touch(*this);
+  {
+    absl::MutexLock lock(&mu_);
+    if (region_ != nullptr) return region_;
+  }
+  MapOptions options;
+  options.size = static_cast<uint64_t>(size_);
+  options.create = false;
+  options.writable = writable_;
+  RMQ_ASSIGN_OR_RETURN(std::unique_ptr<MappedRegion> mapped,
+                       fs_.Map(path_, options));
+  std::shared_ptr<MappedRegion> region;
+  {
+    absl::MutexLock lock(&mu_);
+    if (region_ == nullptr) region_ = std::move(mapped);
+    region = region_;
+  }
+  // Outside our mutex: the cache may release other files, taking theirs.
+  cache_.Mapped(shared_from_this());
+  return region;
+}
+
+void CqFile::Release() {
+  std::shared_ptr<MappedRegion> dropped;
+  absl::MutexLock lock(&mu_);
+  dropped.swap(region_);
+}
+
+bool CqFile::mapped() const {
+  absl::MutexLock lock(&mu_);
+  return region_ != nullptr;
+}
+
+absl::Status CqFile::EnsureAllocated(MappedRegion& region, int64_t pos,
+                                     int64_t ahead) {
+  if (pos <= allocated_to_) return absl::OkStatus();
+  // After a restart we do not know how much was allocated: allocating an
+  // already allocated range is cheap, so start from the write position.
+  const int64_t start = std::min(allocated_to_, wrote());
+  const int64_t end = std::min(size_, pos + ahead);
+  RMQ_RETURN_IF_ERROR(region.Allocate(start, end - start));
+  allocated_to_ = end;
+  return absl::OkStatus();
+}
+
+void MappingCache::Mapped(const std::shared_ptr<CqFile>& file) {
+  std::vector<std::shared_ptr<CqFile>> victims;
+  {
+    absl::MutexLock lock(&mu_);
+    mapped_.push_back(file);
+    if (static_cast<int64_t>(mapped_.size()) <= capacity_) return;
+    std::vector<std::shared_ptr<CqFile>> live;
+    live.reserve(mapped_.size());
+    for (const auto& weak : mapped_) {
+      if (auto f = weak.lock(); f != nullptr && f->mapped()) {
+        live.push_back(std::move(f));
+      }
+    }
+    std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) {
+      return a->last_used() != b->last_used() ? a->last_used() < b->last_used()
+                                              : a.get() < b.get();
+    });
+    live.erase(std::unique(live.begin(), live.end()), live.end());
+    const size_t keep = static_cast<size_t>(capacity_ * 3 / 4);
+    const size_t drop = live.size() > keep ? live.size() - keep : 0;
+    victims.assign(live.begin(), live.begin() + drop);
+    mapped_.clear();
+    for (size_t i = drop; i < live.size(); ++i) mapped_.push_back(live[i]);
+  }
+  for (const auto& victim : victims) victim->Release();
+}
+
+void MappingCache::Forget(const CqFile* file) {
+  absl::MutexLock lock(&mu_);
+  std::erase_if(mapped_, [file](const std::weak_ptr<CqFile>& weak) {
+    auto f = weak.lock();
+    return f == nullptr || f.get() == file;
+  });
+}
+
+int64_t MappingCache::mapped_count() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int64_t>(mapped_.size());
+}
+
+}  // namespace rmq

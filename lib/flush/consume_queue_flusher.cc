@@ -1,0 +1,76 @@
+#include "flush/consume_queue_flusher.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+
+namespace rmq {
+
+ConsumeQueueFlusher::ConsumeQueueFlusher(
+    ConsumeQueueFlushPolicy policy, ConsumeQueueTable& table, Logger& logger,
+    std::function<int64_t()> logics_timestamp,
+    std::function<absl::Status(int64_t)> on_thorough)
+    : policy_(policy),
+      table_(table),
+      logger_(logger),
+      logics_timestamp_(std::move(logics_timestamp)),
+      on_thorough_(std::move(on_thorough)) {}
+
+ConsumeQueueFlusher::~ConsumeQueueFlusher() {
+  {
+    absl::MutexLock lock(&wait_mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void ConsumeQueueFlusher::Start() {
+  thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+}
+
+absl::Status ConsumeQueueFlusher::Pass(int least_pages) {
+  absl::MutexLock lock(&pass_mu_);
+  // Sampled before taking the dirty list: every unit up to this time is in a
+  // queue taken below, so a clean pass covers it.
+  const int64_t timestamp = logics_timestamp_();
+  absl::Status first_error;
+  for (ConsumeQueue* queue : table_.TakeDirty()) {
+    absl::StatusOr<bool> done = queue->Flush(least_pages);
+    if (!done.ok() || !*done) table_.MarkDirty(*queue);
+    if (!done.ok() && first_error.ok()) {
+      first_error = Annotate(done.status(), queue->topic());
+    }
+  }
+  if (!first_error.ok()) return first_error;
+  if (least_pages == 0 && on_thorough_) return on_thorough_(timestamp);
+  return absl::OkStatus();
+}
+
+absl::Status ConsumeQueueFlusher::FlushAll() { return Pass(0); }
+
+void ConsumeQueueFlusher::Run(std::stop_token stop) {
+  absl::Time last_thorough = absl::Now();
+  while (!stop.stop_requested()) {
+    {
+      absl::MutexLock lock(&wait_mu_);
+      auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(wait_mu_) {
+        return stopping_;
+      };
+      if (wait_mu_.AwaitWithTimeout(absl::Condition(&stopping),
+                                    policy_.interval)) {
+        return;
+      }
+    }
+    int least = policy_.least_pages;
+    if (absl::Now() - last_thorough >= policy_.thorough_interval) {
+      least = 0;
+      last_thorough = absl::Now();
+    }
+    absl::Status s = Pass(least);
+    if (!s.ok()) {
+      logger_.Log(LogLevel::kError,
+                  absl::StrCat("consume queue flush: ", s.ToString()));
+    }
+  }
+}
+
+}  // namespace rmq

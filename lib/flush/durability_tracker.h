@@ -1,0 +1,98 @@
+#pragma once
+// The commit log's three watermarks and the writers waiting on them:
+//   flushed <= committed <= written
+// written: appended; committed: readable in the file; flushed: synced. In the
+// mmap write path committed == written. The invariant is checked on every
+// update (a violation is a bug and aborts). The flushed watermark only moves
+// after a successful sync; after a failed one the store turns read-only and
+// stays so until reopened (retrying fsync after EIO is unsafe on Linux: the
+// failed pages may already be marked clean).
+//
+// Waiters (SYNC_FLUSH puts) complete when flushed reaches their end offset, or
+// with timed_out at their deadline. Appends are serialized, so waiters arrive
+// in offset order and live in a deque.
+//
+// Thread-safety: thread-safe. Completion callbacks run outside the lock.
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace rmq {
+
+class DurabilityTracker {
+ public:
+  using Done = absl::AnyInvocable<void(bool timed_out) &&>;
+
+  DurabilityTracker() = default;
+  DurabilityTracker(const DurabilityTracker&) = delete;
+  DurabilityTracker& operator=(const DurabilityTracker&) = delete;
+
+  // Sets all three (after recovery).
+  void Reset(int64_t offset);
+
+  int64_t written() const { return written_.load(std::memory_order_acquire); }
+  int64_t committed() const {
+    return committed_.load(std::memory_order_acquire);
+  }
+  int64_t flushed() const { return flushed_.load(std::memory_order_acquire); }
+  // Store time of the last appended message; read it BEFORE committed() to
+  // get a timestamp no newer than the data up to committed().
+  int64_t last_store_timestamp() const {
+    return last_store_timestamp_.load(std::memory_order_acquire);
+  }
+
+  // Appender (under the append lock).
+  void Appended(int64_t end, int64_t store_timestamp, bool also_committed);
+  void Committed(int64_t end);
+  // Flusher, after a successful sync of everything below `end`.
+  void Flushed(int64_t end);
+
+  // Registers a writer waiting for `end` to be flushed by `deadline`.
+  void AddWaiter(int64_t end, absl::Time deadline, Done done);
+  bool HasWaiters() const;
+  // Earliest waiter deadline (InfiniteFuture when none).
+  absl::Time NextDeadline() const;
+  // Completes waiters past their deadline with timed_out.
+  void ExpireWaiters(absl::Time now);
+  // Completes every waiter with timed_out (shutdown, failed sync).
+  void FailWaiters();
+
+  // Read-only after a failed sync or another unrecoverable write error.
+  void MarkReadOnly(const absl::Status& reason);
+  bool read_only() const { return read_only_.load(); }
+  absl::Status read_only_reason() const;
+
+  // Blocks until something happens worth a flusher's attention: a waiter is
+  // added, `timeout` passes, or Wake() is called. Returns true if woken.
+  bool WaitForWork(absl::Duration timeout);
+  void Wake();
+
+ private:
+  void CompleteUpTo(int64_t end);
+
+  std::atomic<int64_t> written_{0};
+  std::atomic<int64_t> committed_{0};
+  std::atomic<int64_t> flushed_{0};
+  std::atomic<int64_t> last_store_timestamp_{0};
+  std::atomic<bool> read_only_{false};
+
+  struct Waiter {
+    int64_t end;
+    absl::Time deadline;
+    Done done;
+  };
+  mutable absl::Mutex mu_;
+  std::deque<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
+  bool woken_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status read_only_reason_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace rmq

@@ -1,0 +1,103 @@
+#include "store/index_builder.h"
+
+#include "absl/strings/str_cat.h"
+#include "rmq/commitlog/record.h"
+
+namespace rmq {
+
+IndexBuilder::IndexBuilder(CommitLog& log, DurabilityTracker& tracker,
+                           IndexService& index, Logger& logger, int64_t from)
+    : log_(log),
+      tracker_(tracker),
+      index_(index),
+      logger_(logger),
+      indexed_(from) {}
+
+IndexBuilder::~IndexBuilder() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void IndexBuilder::Start() {
+  thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+}
+
+void IndexBuilder::Notify() {
+  if (!sleeping_.load(std::memory_order_relaxed)) return;
+  absl::MutexLock lock(&mu_);
+  wake_ = true;
+}
+
+bool IndexBuilder::IndexAvailable() {
+  absl::MutexLock lock(&run_mu_);
+  const int64_t end = tracker_.committed();
+  int64_t offset = indexed_.load();
+  if (offset < log_.MinOffset()) offset = log_.MinOffset();
+  while (offset < end) {
+    absl::StatusOr<LogSlice> slice = log_.ReadToSegmentEnd(offset, end);
+    if (!slice.ok() || slice->bytes.empty()) {
+      logger_.Log(LogLevel::kError,
+                  absl::StrCat("index builder: reading offset ", offset, ": ",
+                               slice.status().ToString()));
+      return false;
+    }
+    std::span<const std::byte> bytes = slice->bytes;
+    while (!bytes.empty()) {
+      absl::StatusOr<RecordView> record = DecodeRecord(bytes);
+      if (!record.ok()) {
+        // Cannot happen below the committed watermark unless the file was
+        // damaged under us; skip to the next segment rather than spin.
+        logger_.Log(LogLevel::kError,
+                    absl::StrCat("index builder: record at ", offset, ": ",
+                                 record.status().ToString()));
+        const int64_t size = log_.file_size();
+        offset = offset - offset % size + size;
+        break;
+      }
+      if (record->is_blank()) {
+        const int64_t size = log_.file_size();
+        offset = offset - offset % size + size;
+        break;
+      }
+      absl::Status built = index_.BuildIndex(*record);
+      if (!built.ok()) {
+        logger_.Log(LogLevel::kError, absl::StrCat("index builder: ",
+                                                   built.ToString()));
+        indexed_.store(offset);
+        return false;
+      }
+      offset += record->total_size;
+      bytes = bytes.subspan(record->total_size);
+    }
+    indexed_.store(std::min(offset, end));
+  }
+  return true;
+}
+
+void IndexBuilder::CatchUp() { IndexAvailable(); }
+
+void IndexBuilder::Run(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    const bool ok = IndexAvailable();
+    absl::MutexLock lock(&mu_);
+    sleeping_.store(true);
+    if (ok && tracker_.committed() > indexed_.load()) {  // raced an append
+      sleeping_.store(false);
+      continue;
+    }
+    auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return wake_ || stopping_;
+    };
+    // After an error, retry in a second; otherwise sleep until an append.
+    mu_.AwaitWithTimeout(absl::Condition(&ready),
+                         ok ? absl::Milliseconds(100) : absl::Seconds(1));
+    sleeping_.store(false);
+    wake_ = false;
+    if (stopping_) return;
+  }
+}
+
+}  // namespace rmq

@@ -1,0 +1,60 @@
+#pragma once
+// Follows the commit log and feeds every record to the IndexService (the
+// index half of RocketMQ's ReputMessageService). Consume-queue units are
+// written by the appender itself, right after the append; key indexing is not
+// on the put path, so it runs here, in log order, and catches up after a
+// restart from where the index files end.
+//
+// Thread-safety: thread-safe. Owns one thread, stopped by the destructor.
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "commitlog/commit_log.h"
+#include "flush/durability_tracker.h"
+#include "index/index_service.h"
+#include "rmq/logger.h"
+
+namespace rmq {
+
+class IndexBuilder {
+ public:
+  // Starts indexing at `from`. All references must outlive the builder.
+  IndexBuilder(CommitLog& log, DurabilityTracker& tracker, IndexService& index,
+               Logger& logger, int64_t from);
+  ~IndexBuilder();
+  IndexBuilder(const IndexBuilder&) = delete;
+  IndexBuilder& operator=(const IndexBuilder&) = delete;
+
+  void Start();
+  // Called after an append: wakes the thread only if it is asleep, so a busy
+  // builder costs the put path one atomic load.
+  void Notify();
+  int64_t indexed_offset() const { return indexed_.load(); }
+  // Indexes everything committed now on the caller's thread, so a query sees
+  // every message appended before it (read-your-writes).
+  void CatchUp();
+
+ private:
+  void Run(std::stop_token stop);
+  // Indexes from indexed_ to the committed end; returns false on an error.
+  bool IndexAvailable();
+
+  CommitLog& log_;
+  DurabilityTracker& tracker_;
+  IndexService& index_;
+  Logger& logger_;
+  std::atomic<int64_t> indexed_;
+  std::atomic<bool> sleeping_{false};
+  absl::Mutex run_mu_;  // one indexing pass at a time
+  absl::Mutex mu_;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::jthread thread_;
+};
+
+}  // namespace rmq

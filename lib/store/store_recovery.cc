@@ -1,0 +1,178 @@
+#include "store/store_recovery.h"
+
+#include <chrono>
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "base/strings.h"
+
+namespace rmq {
+namespace {
+
+// Calls `fn` for every valid record from `files[start]` on; returns the
+// physical offset where valid data ends and, in `why`, what stopped the scan.
+using RecordFn = std::function<absl::Status(const RecordView&, int64_t)>;
+
+absl::StatusOr<int64_t> ScanSegments(
+    const std::vector<std::shared_ptr<MappedFile>>& files, size_t start,
+    bool check_crc, const RecordFn& fn, std::string* why) {
+  size_t i = start;
+  int64_t pos = 0;
+  while (i < files.size()) {
+    const MappedFile& file = *files[i];
+    absl::StatusOr<RecordView> record = DecodeRecord(
+        file.View(pos, file.size() - pos), DecodeOptions{.check_crc = check_crc});
+    if (!record.ok()) {
+      *why = absl::StrCat(file.path().string(), " @ ", pos, ": ",
+                          record.status().message());
+      return file.from() + pos;
+    }
+    if (record->is_blank()) {
+      if (i + 1 == files.size()) {
+        *why = "blank marker in the last segment";
+        return file.end();
+      }
+      ++i;
+      pos = 0;
+      continue;
+    }
+    if (record->physical_offset != file.from() + pos) {
+      *why = absl::StrCat(file.path().string(), " @ ", pos,
+                          ": record claims physical offset ",
+                          record->physical_offset);
+      return file.from() + pos;
+    }
+    if (fn) RMQ_RETURN_IF_ERROR(fn(*record, file.from() + pos));
+    pos += record->total_size;
+  }
+  *why = "end of the last segment";
+  return files.empty() ? 0 : files.back()->end();
+}
+
+// Abnormal recovery's start (§8.3): the newest segment whose first record is
+// a message stored no later than the checkpoint's safe time.
+size_t AbnormalStartFile(const std::vector<std::shared_ptr<MappedFile>>& files,
+                         int64_t safe_timestamp) {
+  for (size_t i = files.size(); i-- > 0;) {
+    absl::StatusOr<RecordView> first =
+        DecodeRecord(files[i]->View(0, files[i]->size()));
+    if (first.ok() && !first->is_blank() && first->store_timestamp != 0 &&
+        first->store_timestamp <= safe_timestamp) {
+      return i;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+absl::Status DispatchToConsumeQueue(const RecordView& record,
+                                    ConsumeQueueTable& queues,
+                                    std::span<const int64_t> delay_levels_ms) {
+  const int32_t tx = record.transaction_type();
+  if (tx != kTransactionNotType && tx != kTransactionCommitType) {
+    return absl::OkStatus();
+  }
+  RMQ_ASSIGN_OR_RETURN(ConsumeQueue * queue,
+                       queues.FindOrCreate(record.topic, record.queue_id));
+  const CqUnit unit{record.physical_offset, record.total_size,
+                    ComputeTagsCode(record.topic, record.properties,
+                                    record.store_timestamp, delay_levels_ms)};
+  RMQ_RETURN_IF_ERROR(queue->PutUnit(record.queue_offset, unit));
+  queues.MarkDirty(*queue);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RecoveryReport> RecoverStore(const RecoveryContext& context) {
+  const auto started = std::chrono::steady_clock::now();
+  RecoveryReport report;
+  const std::vector<std::shared_ptr<MappedFile>> files =
+      context.log.segments().Files();
+  const bool abnormal = !context.last_exit_ok && !context.read_only;
+  report.mode = context.read_only ? RecoveryReport::Mode::kReadOnly
+                : files.empty()   ? RecoveryReport::Mode::kEmpty
+                : abnormal        ? RecoveryReport::Mode::kAbnormal
+                                  : RecoveryReport::Mode::kNormal;
+  size_t start = files.size() >= 3 ? files.size() - 3 : 0;
+  if (abnormal && !files.empty()) {
+    const int64_t safe = context.config.message_index_enable &&
+                                 context.config.message_index_safe
+                             ? context.checkpoint.MinTimestampIndex()
+                             : context.checkpoint.MinTimestamp();
+    start = AbnormalStartFile(files, safe);
+  }
+  report.scan_from = files.empty() ? 0 : files[start]->from();
+
+  RecordFn redispatch;
+  if (abnormal) {
+    redispatch = [&](const RecordView& record, int64_t) {
+      ++report.records_redispatched;
+      return DispatchToConsumeQueue(record, context.queues,
+                                    context.delay_levels_ms);
+    };
+  }
+  RMQ_ASSIGN_OR_RETURN(
+      report.log_end,
+      ScanSegments(files, start, context.config.check_crc_on_recover,
+                   redispatch, &report.stopped_because));
+
+  RMQ_ASSIGN_OR_RETURN(MappedFileQueue::TruncateResult cut,
+                       context.log.segments().Truncate(report.log_end));
+  report.bytes_dropped = cut.bytes_dropped;
+  report.files_removed = cut.files_removed;
+
+  // Units pointing past the end describe messages that are gone.
+  absl::Status truncated;
+  context.queues.ForEach([&](ConsumeQueue& queue) {
+    if (!truncated.ok() || queue.max_phy_offset() < report.log_end) return;
+    absl::StatusOr<bool> changed = queue.TruncateFrom(report.log_end);
+    if (!changed.ok()) {
+      truncated = changed.status();
+    } else if (*changed) {
+      ++report.consume_queues_truncated;
+    }
+  });
+  RMQ_RETURN_IF_ERROR(truncated);
+
+  // Normal restart: dispatch what the queues do not have yet (RocketMQ's
+  // reput from the queues' max physical offset).
+  if (!abnormal && !context.read_only && !files.empty()) {
+    const int64_t from =
+        std::max(context.log.MinOffset(), context.queues.max_phy_offset());
+    const auto remaining = context.log.segments().Files();
+    for (size_t i = 0; i < remaining.size(); ++i) {
+      if (remaining[i]->end() <= from) continue;
+      std::string ignored;
+      RMQ_ASSIGN_OR_RETURN(
+          int64_t ignored_end,
+          ScanSegments(
+              remaining, i, /*check_crc=*/false,
+              [&](const RecordView& record, int64_t offset) -> absl::Status {
+                if (offset < from) return absl::OkStatus();
+                ++report.records_redispatched;
+                return DispatchToConsumeQueue(record, context.queues,
+                                              context.delay_levels_ms);
+              },
+              &ignored));
+      (void)ignored_end;
+      break;
+    }
+  }
+
+  const int64_t min_offset = context.log.MinOffset();
+  absl::Status corrected;
+  context.queues.ForEach([&](ConsumeQueue& queue) {
+    queue.set_next_offset(queue.MaxOffset());
+    absl::Status s = queue.CorrectMinOffset(min_offset);
+    if (corrected.ok()) corrected = s;
+  });
+  RMQ_RETURN_IF_ERROR(corrected);
+
+  report.duration_ms = std::chrono::duration<double, std::milli>(
+                           std::chrono::steady_clock::now() - started)
+                           .count();
+  return report;
+}
+
+}  // namespace rmq
