@@ -121,6 +121,11 @@ class MessageStore final {
   // Stops accepting puts, flushes, writes the checkpoint, removes abort,
   // releases the lock. Idempotent.
   absl::Status Shutdown();
+  // For crash tests (ours and embedders'): stops the store's threads and
+  // releases its files the way a killed process would — nothing is flushed,
+  // the abort file stays, no checkpoint is written. Combine with
+  // MemFileSystem::SimulatePowerLoss to test durability promises.
+  void CrashForTesting();
 
   class Impl;
 

@@ -147,6 +147,29 @@ absl::StatusOr<bool> ConsumeQueue::TruncateFrom(int64_t phy_offset) {
   return changed;
 }
 
+absl::Status ConsumeQueue::TruncateUntrusted(
+    int64_t trusted_below,
+    const std::function<bool(const CqUnit&, int64_t)>& matches) {
+  const int64_t min = MinOffset();
+  const int64_t max = MaxOffset();
+  int64_t keep = min;
+  int64_t max_phy = -1;
+  for (int64_t k = max - 1; k >= min; --k) {
+    absl::StatusOr<CqUnit> unit = UnitAt(k);
+    if (unit.ok() && unit->valid() && !unit->blank() &&
+        unit->phy_offset < trusted_below && matches(*unit, k)) {
+      keep = k + 1;
+      max_phy = unit->phy_offset + unit->size;
+      break;
+    }
+  }
+  if (keep == max) return absl::OkStatus();
+  RMQ_RETURN_IF_ERROR(TruncateAt(keep * kUnit));
+  max_phy_offset_ = max_phy;
+  next_offset_ = keep;
+  return absl::OkStatus();
+}
+
 absl::Status ConsumeQueue::CorrectMinOffset(int64_t min_phy_offset) {
   const std::vector<std::shared_ptr<CqFile>> files = Files();
   if (files.empty()) return absl::OkStatus();
@@ -217,12 +240,15 @@ absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::NewFile(int64_t from) {
   if (!options_.writable) {
     return absl::FailedPreconditionError("consume queue is read-only");
   }
-  if (!fs_.Exists(options_.dir)) RMQ_RETURN_IF_ERROR(fs_.CreateDirs(options_.dir));
+  if (!fs_.Exists(options_.dir)) {
+    // Thousands of queues may be created at once: their directories are
+    // synced by the consume-queue flusher, before the checkpoint counts them.
+    RMQ_RETURN_IF_ERROR(fs_.CreateDirsNoSync(options_.dir));
+  }
   auto file = std::make_shared<CqFile>(options_.dir / OffsetToFileName(from),
                                        from, options_.file_size, true, fs_,
                                        cache_);
-  RMQ_RETURN_IF_ERROR(
-      file->Create(static_cast<uint64_t>(options_.allocate_ahead)));
+  RMQ_RETURN_IF_ERROR(file->Create(4096));  // grown as the queue fills
   dir_unsynced_ = true;
   absl::MutexLock lock(&mu_);
   files_.push_back(file);
@@ -290,8 +316,15 @@ absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {
   }
   const int64_t expected = queue_offset * kUnit;
   RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file, WritableFileFor(expected));
-  const int64_t current = file->from() + file->wrote();
+  int64_t current = file->from() + file->wrote();
   if (queue_offset != 0 && expected < current) return absl::OkStatus();
+  if (file->wrote() == 0 && expected > current && expected < file->end() &&
+      FileCount() == 1) {
+    // The queue's only file lost its units (truncated after a crash): the
+    // queue restarts past its beginning, as a first file does (§4.3).
+    RMQ_RETURN_IF_ERROR(FillPreBlank(*file, expected - file->from()));
+    current = expected;
+  }
   if (expected != current) {
     logger_.Log(LogLevel::kError,
                 absl::StrCat("[BUG] consume queue ", topic_, "/", queue_id_,
@@ -314,10 +347,16 @@ bool ConsumeQueue::dirty() const {
 
 absl::StatusOr<bool> ConsumeQueue::Flush(int least_pages) {
   if (dir_unsynced_.exchange(false)) {
-    absl::Status synced = fs_.SyncDir(options_.dir);
-    if (!synced.ok()) {
-      dir_unsynced_ = true;
-      return synced;
+    // The queue directory (its files), the topic directory (the queue) and
+    // consumequeue/ (the topic) may all hold unsynced entries.
+    for (const std::filesystem::path& dir :
+         {options_.dir, options_.dir.parent_path(),
+          options_.dir.parent_path().parent_path()}) {
+      absl::Status synced = fs_.SyncDir(dir);
+      if (!synced.ok()) {
+        dir_unsynced_ = true;
+        return synced;
+      }
     }
   }
   for (const std::shared_ptr<CqFile>& file : Files()) {

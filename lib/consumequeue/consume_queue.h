@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,6 +64,13 @@ class ConsumeQueue {
   // Drops every unit pointing at or past `phy_offset` (the commit log turned
   // out shorter). Returns whether anything was dropped.
   absl::StatusOr<bool> TruncateFrom(int64_t phy_offset);
+  // After a crash: keeps only the units that can be trusted — the prefix up to
+  // the newest unit that points below `trusted_below` and that `matches` its
+  // record — and drops the rest (the caller re-dispatches them). Units written
+  // after the last sync may be garbage after a power loss, pointing anywhere.
+  absl::Status TruncateUntrusted(
+      int64_t trusted_below,
+      const std::function<bool(const CqUnit&, int64_t queue_offset)>& matches);
   // Sets the min offset to the first unit at or past the commit log's min.
   absl::Status CorrectMinOffset(int64_t min_phy_offset);
 

@@ -93,29 +93,46 @@ absl::StatusOr<int> IndexService::Load(bool last_exit_ok,
       names.end());
   std::sort(names.begin(), names.end());
   int deleted = 0;
+  const bool after_crash = !last_exit_ok && options_.writable;
+  bool drop_rest = false;
   for (const std::string& name : names) {
     const std::filesystem::path path = options_.dir / name;
-    RMQ_ASSIGN_OR_RETURN(
-        std::unique_ptr<IndexFile> file,
-        IndexFile::Open(fs_, path, options_.geometry, options_.writable));
-    const int64_t end_timestamp = file->header().end_timestamp;
+    absl::StatusOr<std::unique_ptr<IndexFile>> file =
+        IndexFile::Open(fs_, path, options_.geometry, options_.writable);
+    if (!file.ok() && (!after_crash || file.status().code() ==
+                                           absl::StatusCode::kFailedPrecondition)) {
+      return file.status();  // a size mismatch is a configuration error
+    }
     // §6.6: after a crash, a file with entries newer than the checkpoint may
     // be incomplete (index files are only synced when full); it is rebuilt
-    // by re-dispatch. A read-only viewer keeps it: it changes nothing.
-    if (!last_exit_ok && options_.writable &&
-        end_timestamp > index_checkpoint_timestamp) {
-      file.reset();
-      RMQ_RETURN_IF_ERROR(fs_.Remove(path));
-      logger_.Log(
-          LogLevel::kWarn,
-          absl::StrCat("index: deleted ", path.string(),
-                       " after an unclean exit: endTimestamp ", end_timestamp,
-                       " > checkpoint indexMsgTimestamp ",
-                       index_checkpoint_timestamp));
-      ++deleted;
+    // from the commit log. Stricter than RocketMQ: a file that is not full
+    // was never synced, so its header may be garbage after a power loss;
+    // it goes too, and so does every newer file. A read-only viewer keeps
+    // everything: it changes nothing.
+    std::string why;
+    if (!file.ok()) {
+      why = std::string(file.status().message());
+    } else if (drop_rest) {
+      why = "a previous index file was dropped";
+    } else if (after_crash && (*file)->header().end_timestamp >
+                                  index_checkpoint_timestamp) {
+      why = absl::StrCat("endTimestamp ", (*file)->header().end_timestamp,
+                         " > checkpoint indexMsgTimestamp ",
+                         index_checkpoint_timestamp);
+    } else if (after_crash && !(*file)->IsFull()) {
+      why = "it was not full, so never synced";
+    }
+    if (why.empty()) {
+      files_.push_back(*std::move(file));
       continue;
     }
-    files_.push_back(std::move(file));
+    drop_rest = true;
+    if (file.ok()) file->reset();
+    RMQ_RETURN_IF_ERROR(fs_.Remove(path));
+    logger_.Log(LogLevel::kWarn,
+                absl::StrCat("index: deleted ", path.string(),
+                             " after an unclean exit: ", why));
+    ++deleted;
   }
   // Otherwise a deleted file could reappear after a crash, once the
   // checkpoint has moved past its endTimestamp, and duplicate entries.

@@ -132,7 +132,7 @@ absl::StatusOr<std::unique_ptr<MappedRegion>> MemFs::Map(
     file->allocated.Add(0, allocate);
     Link(*location.dir, location.name, file);
     // PosixFileSystem fsyncs the directory of a file Map created.
-    location.dir->durable_entries = location.dir->entries;
+    if (options.sync_dir) location.dir->durable_entries = location.dir->entries;
   } else if (file->is_dir) {
     return ErrnoToStatus(EISDIR, path, "open");
   } else if (file->live.size() != options.size) {
@@ -226,6 +226,15 @@ bool MemFs::IsDirectory(const std::filesystem::path& path) {
 }
 
 absl::Status MemFs::CreateDirs(const std::filesystem::path& dir) {
+  return MakeDirs(dir, /*sync_parents=*/true);
+}
+
+absl::Status MemFs::CreateDirsNoSync(const std::filesystem::path& dir) {
+  return MakeDirs(dir, /*sync_parents=*/false);
+}
+
+absl::Status MemFs::MakeDirs(const std::filesystem::path& dir,
+                             bool sync_parents) {
   absl::MutexLock lock(&mu_);
   const std::filesystem::path normal = dir.lexically_normal();
   std::shared_ptr<MemNode> node = normal.is_absolute() ? abs_root_ : rel_root_;
@@ -238,7 +247,7 @@ absl::Status MemFs::CreateDirs(const std::filesystem::path& dir) {
       std::shared_ptr<MemNode> child = NewDir();
       Link(*node, part.string(), child);
       // PosixFileSystem fsyncs the parent of every directory it creates.
-      node->durable_entries = node->entries;
+      if (sync_parents) node->durable_entries = node->entries;
       node = std::move(child);
       continue;
     }

@@ -71,6 +71,7 @@ class MemFs final : public MemFileSystem,
   bool Exists(const std::filesystem::path& path) override;
   bool IsDirectory(const std::filesystem::path& path) override;
   absl::Status CreateDirs(const std::filesystem::path& dir) override;
+  absl::Status CreateDirsNoSync(const std::filesystem::path& dir) override;
   absl::Status Rename(const std::filesystem::path& from,
                       const std::filesystem::path& to) override;
   absl::Status Remove(const std::filesystem::path& path) override;
@@ -98,6 +99,7 @@ class MemFs final : public MemFileSystem,
   void Unlock(const std::string& key);
 
  private:
+  absl::Status MakeDirs(const std::filesystem::path& dir, bool sync_parents);
   // Where a path lives: its (existing) parent directory, its name there, and
   // the node, if any. For a root, `dir` and `node` are the root, `name` empty.
   struct Location {

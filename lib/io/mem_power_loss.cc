@@ -48,10 +48,10 @@ uint64_t HashPath(const std::string& path) {
 
 void Garble(std::span<std::byte> live, std::span<const std::byte> durable,
             uint64_t sector_seed) {
-  uint64_t state = sector_seed;
   for (size_t i = 0; i < live.size(); ++i) {
-    const uint64_t random = Mix(state + i);
-    if (live[i] != durable[i]) live[i] = static_cast<std::byte>(random >> 56);
+    if (live[i] != durable[i]) {
+      live[i] = static_cast<std::byte>(Mix(sector_seed + i) >> 56);
+    }
   }
 }
 

@@ -56,8 +56,10 @@ absl::StatusOr<std::unique_ptr<MappedRegion>> MapNewFile(
   // directory fsync makes the file's creation durable: after a crash the file
   // is there, full size and zero-filled, or absent.
   absl::Status durable = region.status();
-  if (durable.ok()) durable = Fsync(raw_fd, path);
-  if (durable.ok()) durable = SyncDirectory(ParentDir(path));
+  if (options.sync_dir) {  // else the caller syncs data and directory later
+    if (durable.ok()) durable = Fsync(raw_fd, path);
+    if (durable.ok()) durable = SyncDirectory(ParentDir(path));
+  }
   if (!durable.ok()) {
     region = durable;  // unmaps and closes before the unlink
     ::unlink(path.c_str());
@@ -179,6 +181,15 @@ bool PosixFs::IsDirectory(const std::filesystem::path& path) {
 }
 
 absl::Status PosixFs::CreateDirs(const std::filesystem::path& dir) {
+  return MakeDirs(dir, /*sync_parents=*/true);
+}
+
+absl::Status PosixFs::CreateDirsNoSync(const std::filesystem::path& dir) {
+  return MakeDirs(dir, /*sync_parents=*/false);
+}
+
+absl::Status PosixFs::MakeDirs(const std::filesystem::path& dir,
+                               bool sync_parents) {
   std::filesystem::path prefix;
   for (const std::filesystem::path& part : dir.lexically_normal()) {
     prefix /= part;
@@ -187,7 +198,7 @@ absl::Status PosixFs::CreateDirs(const std::filesystem::path& dir) {
       continue;  // trailing separator, `.`/`..` or the root: nothing to make
     }
     if (::mkdir(prefix.c_str(), 0755) == 0) {
-      RMQ_RETURN_IF_ERROR(SyncDirectory(ParentDir(prefix)));
+      if (sync_parents) RMQ_RETURN_IF_ERROR(SyncDirectory(ParentDir(prefix)));
       continue;
     }
     if (errno != EEXIST) return ErrnoToStatus(errno, prefix, "mkdir");

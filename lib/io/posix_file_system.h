@@ -29,6 +29,7 @@ class PosixFs final : public FileSystem {
   bool Exists(const std::filesystem::path& path) override;
   bool IsDirectory(const std::filesystem::path& path) override;
   absl::Status CreateDirs(const std::filesystem::path& dir) override;
+  absl::Status CreateDirsNoSync(const std::filesystem::path& dir) override;
   absl::Status Rename(const std::filesystem::path& from,
                       const std::filesystem::path& to) override;
   absl::Status Remove(const std::filesystem::path& path) override;
@@ -36,6 +37,8 @@ class PosixFs final : public FileSystem {
   absl::StatusOr<DiskUsage> Usage(const std::filesystem::path& path) override;
   absl::StatusOr<std::unique_ptr<FileLock>> Lock(
       const std::filesystem::path& path) override;
+ private:
+  absl::Status MakeDirs(const std::filesystem::path& dir, bool sync_parents);
 };
 
 }  // namespace rmq

@@ -172,5 +172,6 @@ absl::Status MessageStore::Flush() { return impl_->Flush(); }
 StoreStats MessageStore::Stats() const { return impl_->Stats(); }
 const StoreConfig& MessageStore::config() const { return impl_->config(); }
 absl::Status MessageStore::Shutdown() { return impl_->Shutdown(); }
+void MessageStore::CrashForTesting() { impl_->CrashForTesting(); }
 
 }  // namespace rmq

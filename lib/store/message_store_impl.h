@@ -68,6 +68,7 @@ class MessageStore::Impl {
   StoreStats Stats() const;
   const StoreConfig& config() const { return config_; }
   absl::Status Shutdown();
+  void CrashForTesting();
 
  private:
   absl::Status OpenParts();

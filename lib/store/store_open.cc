@@ -246,6 +246,19 @@ absl::Status MessageStore::Impl::Shutdown() {
   return status;
 }
 
+void MessageStore::Impl::CrashForTesting() {
+  absl::MutexLock shutdown_lock(&shutdown_mu_);
+  if (shut_down_.exchange(true)) return;
+  { absl::MutexLock lock(&append_mu_); }
+  // Threads stop without a final flush; the abort file stays.
+  index_builder_.reset();
+  flusher_.reset();
+  tracker_.FailWaiters();
+  cq_flusher_.reset();
+  if (log_ != nullptr) log_->StopAllocation();
+  lock_.reset();
+}
+
 StoreStats MessageStore::Impl::Stats() const {
   StoreStats stats;
   stats.put_messages = put_messages_.load();

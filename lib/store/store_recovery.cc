@@ -84,6 +84,38 @@ absl::Status DispatchToConsumeQueue(const RecordView& record,
   return absl::OkStatus();
 }
 
+namespace {
+
+// After a crash, consume-queue units written since the last sync cannot be
+// trusted (garbage after a power loss). Keep each queue's prefix that points
+// below the scan start and matches its records; the scan re-dispatches the
+// rest.
+absl::Status DropUntrustedUnits(const RecoveryContext& context,
+                                int64_t scan_from, int64_t log_end) {
+  auto matches = [&](const ConsumeQueue& queue, const CqUnit& unit,
+                     int64_t queue_offset) {
+    absl::StatusOr<LogSlice> slice =
+        context.log.Read(unit.phy_offset, unit.size, log_end);
+    if (!slice.ok()) return false;
+    absl::StatusOr<RecordView> record = DecodeRecord(slice->bytes);
+    return record.ok() && !record->is_blank() &&
+           record->total_size == unit.size && record->topic == queue.topic() &&
+           record->queue_id == queue.queue_id() &&
+           record->queue_offset == queue_offset;
+  };
+  absl::Status status;
+  context.queues.ForEach([&](ConsumeQueue& queue) {
+    if (!status.ok()) return;
+    status = queue.TruncateUntrusted(
+        scan_from, [&](const CqUnit& unit, int64_t queue_offset) {
+          return matches(queue, unit, queue_offset);
+        });
+  });
+  return status;
+}
+
+}  // namespace
+
 absl::StatusOr<RecoveryReport> RecoverStore(const RecoveryContext& context) {
   const auto started = std::chrono::steady_clock::now();
   RecoveryReport report;
@@ -104,24 +136,20 @@ absl::StatusOr<RecoveryReport> RecoverStore(const RecoveryContext& context) {
   }
   report.scan_from = files.empty() ? 0 : files[start]->from();
 
-  RecordFn redispatch;
-  if (abnormal) {
-    redispatch = [&](const RecordView& record, int64_t) {
-      ++report.records_redispatched;
-      return DispatchToConsumeQueue(record, context.queues,
-                                    context.delay_levels_ms);
-    };
-  }
   RMQ_ASSIGN_OR_RETURN(
       report.log_end,
-      ScanSegments(files, start, context.config.check_crc_on_recover,
-                   redispatch, &report.stopped_because));
+      ScanSegments(files, start, context.config.check_crc_on_recover, nullptr,
+                   &report.stopped_because));
 
   RMQ_ASSIGN_OR_RETURN(MappedFileQueue::TruncateResult cut,
                        context.log.segments().Truncate(report.log_end));
   report.bytes_dropped = cut.bytes_dropped;
   report.files_removed = cut.files_removed;
 
+  if (abnormal) {
+    RMQ_RETURN_IF_ERROR(DropUntrustedUnits(context, report.scan_from,
+                                           report.log_end));
+  }
   // Units pointing past the end describe messages that are gone.
   absl::Status truncated;
   context.queues.ForEach([&](ConsumeQueue& queue) {
@@ -135,11 +163,14 @@ absl::StatusOr<RecoveryReport> RecoverStore(const RecoveryContext& context) {
   });
   RMQ_RETURN_IF_ERROR(truncated);
 
-  // Normal restart: dispatch what the queues do not have yet (RocketMQ's
-  // reput from the queues' max physical offset).
-  if (!abnormal && !context.read_only && !files.empty()) {
+  // Dispatch what the queues do not have: everything from the scan start
+  // after a crash, else from the queues' max physical offset (RocketMQ's
+  // reput at start-up).
+  if (!context.read_only && !files.empty()) {
     const int64_t from =
-        std::max(context.log.MinOffset(), context.queues.max_phy_offset());
+        abnormal ? report.scan_from
+                 : std::max(context.log.MinOffset(),
+                            context.queues.max_phy_offset());
     const auto remaining = context.log.segments().Files();
     for (size_t i = 0; i < remaining.size(); ++i) {
       if (remaining[i]->end() <= from) continue;

@@ -246,6 +246,12 @@ absl::Status FaultInjectionFileSystem::CreateDirs(
   return base_->CreateDirs(dir);
 }
 
+absl::Status FaultInjectionFileSystem::CreateDirsNoSync(
+    const std::filesystem::path& dir) {
+  RMQ_RETURN_IF_ERROR(controls_->Consume(Op::kCreateDirs));
+  return base_->CreateDirsNoSync(dir);
+}
+
 absl::Status FaultInjectionFileSystem::Rename(const std::filesystem::path& from,
                                               const std::filesystem::path& to) {
   RMQ_RETURN_IF_ERROR(controls_->Consume(Op::kRename));

@@ -72,6 +72,7 @@ class FaultInjectionFileSystem : public FileSystem {
   bool Exists(const std::filesystem::path& path) override;
   bool IsDirectory(const std::filesystem::path& path) override;
   absl::Status CreateDirs(const std::filesystem::path& dir) override;
+  absl::Status CreateDirsNoSync(const std::filesystem::path& dir) override;
   absl::Status Rename(const std::filesystem::path& from,
                       const std::filesystem::path& to) override;
   absl::Status Remove(const std::filesystem::path& path) override;

@@ -145,6 +145,9 @@ class FileSystem {
 
   // mkdir -p. Syncs the parent of every directory it creates.
   virtual absl::Status CreateDirs(const std::filesystem::path& dir) = 0;
+  // mkdir -p without syncing anything: for callers that sync the parents
+  // later in one batch (consume queues, created by the thousand).
+  virtual absl::Status CreateDirsNoSync(const std::filesystem::path& dir) = 0;
   virtual absl::Status Rename(const std::filesystem::path& from,
                               const std::filesystem::path& to) = 0;
   // Removes a file or an empty directory. NotFound when missing.

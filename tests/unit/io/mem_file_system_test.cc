@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "base/strings.h"
 #include "support/status_matchers.h"
 
@@ -266,6 +269,41 @@ TEST_CASE("relative paths are keys under the working directory", "[io][mem]") {
   auto names = fs->List(".");
   REQUIRE_OK(names);
   CHECK(*names == std::vector<std::string>{"data"});
+}
+
+TEST_CASE("concurrent users of one MemFileSystem see consistent state",
+          "[io][mem]") {
+  auto fs = NewMemFileSystem();
+  REQUIRE_OK(fs->CreateDirs("/c"));
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 50;
+  std::vector<absl::Status> failures(kThreads);
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&fs, &failures, t] {
+        const std::string dir = absl::StrCat("/c/t", t);
+        absl::Status& failure = failures[t];
+        failure = fs->CreateDirs(dir);
+        for (int i = 0; i < kRounds && failure.ok(); ++i) {
+          const std::string seg = absl::StrCat(dir, "/seg", i);
+          auto region = fs->Map(seg, Options(4096));
+          if (!region.ok()) {
+            failure = region.status();
+            break;
+          }
+          (*region)->bytes()[i] = std::byte{1};
+          failure = (*region)->Sync(0, 4096);
+          if (failure.ok()) failure = fs->WriteFile(seg + ".json", "{}");
+          if (failure.ok()) failure = fs->Rename(seg + ".json", seg + ".j");
+          if (failure.ok()) failure = fs->List(dir).status();
+        }
+      });
+    }
+  }
+  for (const absl::Status& failure : failures) CHECK_OK(failure);
+  CHECK(fs->LiveMappings() == 0);
+  CHECK(fs->List("/c/t3")->size() == 2 * kRounds);
 }
 
 TEST_CASE("errors name the file, the operation and the errno", "[io][mem]") {

@@ -102,7 +102,7 @@ TEST_CASE("Properties: escapes in keys and values") {
   CHECK(ValueOf(file, "sp") == "  lead");
 }
 
-TEST_CASE("Properties: \\u escapes become UTF-8") {
+TEST_CASE("Properties: unicode escapes become UTF-8") {
   const PropertiesFile file = MustParse(
       "e=\\u00e9\n"
       "euro=\\u20AC\n"
@@ -121,7 +121,7 @@ TEST_CASE("Properties: raw non-ASCII bytes pass through unchanged") {
   CHECK(ValueOf(file, "p") == "v2-\xC3\xBCn");
 }
 
-TEST_CASE("Properties: a malformed \\u escape names source and line") {
+TEST_CASE("Properties: a malformed unicode escape names source and line") {
   const absl::StatusOr<PropertiesFile> file =
       PropertiesFile::Parse("a=1\n\nb=\\u12G4\n", "broker.properties");
   REQUIRE_THAT(file.status(), StatusIs(absl::StatusCode::kInvalidArgument));

@@ -1,0 +1,396 @@
+// MessageStore: the put and read paths (tests/unit/store/store_recovery_test.cc
+// covers reopening, crashes and faults).
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <thread>
+
+#include "rmq/store.h"
+#include "rmq/verify.h"
+#include "support/fake_clock.h"
+#include "support/status_matchers.h"
+#include "support/store_fixture.h"
+
+namespace rmq {
+namespace {
+
+using testing::Decode;
+using testing::Message;
+using testing::MustOpen;
+using testing::SmallStoreConfig;
+
+GetResult MustGet(const MessageStore& store, std::string_view topic,
+                  int32_t queue, int64_t offset, int32_t max = 32,
+                  const TagFilter* filter = nullptr) {
+  auto result = store.Get(GetRequest{.topic = topic,
+                                     .queue_id = QueueId(queue),
+                                     .offset = QueueOffset(offset),
+                                     .max_messages = max,
+                                     .filter = filter});
+  REQUIRE_OK(result);
+  return *std::move(result);
+}
+
+TEST_CASE("a message is readable through its queue as soon as Put returns",
+          "[store]") {
+  auto fs = NewMemFileSystem();
+  auto store = MustOpen(SmallStoreConfig(fs));
+  auto put = store->Put(Message("TopicTest", 1, "Hello", "TagA", "k1"));
+  REQUIRE_OK(put);
+  CHECK(put->physical_offset.value() == 0);
+  CHECK(put->queue_offset.value() == 0);
+  CHECK(put->msg_id == "7F00000100002A9F0000000000000000");
+
+  GetResult got = MustGet(*store, "TopicTest", 1, 0);
+  REQUIRE(got.status == GetStatus::kFound);
+  REQUIRE(got.records.size() == 1);
+  RecordView r = Decode(got.records[0].bytes);
+  CHECK(r.topic == "TopicTest");
+  CHECK(r.queue_id == 1);
+  CHECK(r.body == "Hello");
+  CHECK(r.total_size == put->bytes);
+  CHECK(r.store_timestamp == put->store_timestamp_ms);
+  CHECK(got.next_begin_offset.value() == 1);
+  CHECK(store->MaxOffsetInQueue("TopicTest", QueueId(1)).value() == 1);
+}
+
+TEST_CASE("queue offsets are dense per queue and physical offsets grow",
+          "[store]") {
+  auto fs = NewMemFileSystem();
+  auto store = MustOpen(SmallStoreConfig(fs));
+  std::vector<int64_t> next(3, 0);
+  int64_t last_phys = -1;
+  for (int i = 0; i < 300; ++i) {
+    auto put = store->Put(Message("T", i % 3, "body-" + std::to_string(i)));
+    REQUIRE_OK(put);
+    CHECK(put->queue_offset.value() == next[i % 3]++);
+    CHECK(put->physical_offset.value() > last_phys);
+    last_phys = put->physical_offset.value();
+  }
+  for (int q = 0; q < 3; ++q) {
+    CHECK(store->MaxOffsetInQueue("T", QueueId(q)).value() == 100);
+  }
+}
+
+TEST_CASE("invalid messages are refused and nothing is appended", "[store]") {
+  auto fs = NewMemFileSystem();
+  StoreConfig config = SmallStoreConfig(fs);
+  config.max_message_size = 1000;
+  auto store = MustOpen(config);
+  REQUIRE_OK(store->Put(Message("T", 0, "ok")));
+  const int64_t end = store->MaxPhysicalOffset().value();
+  CHECK_THAT(store->Put(Message("", 0, "x")).status(),
+             testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  CHECK_THAT(store->Put(Message(std::string(128, 't'), 0, "x")).status(),
+             testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  CHECK_THAT(store->Put(Message("T", 0, std::string(1001, 'b'))).status(),
+             testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  CHECK_THAT(store->Put(Message("T", -1, "x")).status(),
+             testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  MessageToStore huge_props = Message("T", 0, "x");
+  huge_props.properties.Set("big", std::string(40000, 'p'));
+  CHECK_THAT(store->Put(huge_props).status(),
+             testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  CHECK(store->MaxPhysicalOffset().value() == end);
+  CHECK(store->MaxOffsetInQueue("T", QueueId(0)).value() == 1);
+}
+
+TEST_CASE("tiny segments roll with BLANK markers and reads cross files",
+          "[store][rollover]") {
+  auto fs = NewMemFileSystem();
+  StoreConfig config = SmallStoreConfig(fs);
+  config.mapped_file_size_commit_log = 4096;
+  auto store = MustOpen(config);
+  std::vector<PutResult> puts;
+  for (int i = 0; i < 400; ++i) {
+    auto put = store->Put(
+        Message("Roll", i % 2, std::string(50 + (i * 37) % 400, 'a' + i % 26)));
+    REQUIRE_OK(put);
+    // A record never straddles a segment.
+    const int64_t start = put->physical_offset.value();
+    CHECK(start / 4096 == (start + put->bytes - 1) / 4096);
+    puts.push_back(*put);
+  }
+  CHECK(store->Stats().commit_log_files > 20);
+  for (int q = 0; q < 2; ++q) {
+    int64_t offset = 0;
+    while (offset < 200) {
+      GetResult got = MustGet(*store, "Roll", q, offset);
+      REQUIRE(got.status == GetStatus::kFound);
+      for (const StoredRecord& r : got.records) {
+        const PutResult& expected = puts[offset * 2 + q];
+        CHECK(r.physical_offset == expected.physical_offset);
+        CHECK(Decode(r.bytes).queue_offset == offset);
+        ++offset;
+      }
+    }
+  }
+  int records = 0;
+  REQUIRE_OK(store->ScanCommitLog(PhysicalOffset(0),
+                                  [&](PhysicalOffset, auto) {
+                                    ++records;
+                                    return true;
+                                  }));
+  CHECK(records == 400);
+  REQUIRE_OK(store->Shutdown());
+  auto report = VerifyStore(config);
+  REQUIRE_OK(report);
+  CHECK(report->problems.empty());
+  CHECK(report->blanks > 20);
+}
+
+TEST_CASE("concurrent producers get unique offsets and a clean store",
+          "[store][concurrency]") {
+  auto fs = NewMemFileSystem();
+  StoreConfig config = SmallStoreConfig(fs);
+  auto store = MustOpen(config);
+  constexpr int kThreads = 4, kPuts = 1600;
+  std::vector<std::vector<PutResult>> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPuts; ++i) {
+        auto put = store->Put(Message("C", (t + i) % 8,
+                                      "t" + std::to_string(t) + "-" +
+                                          std::to_string(i)));
+        if (put.ok()) results[t].push_back(*put);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<int64_t> phys;
+  std::vector<std::set<int64_t>> queue_offsets(8);
+  for (const auto& per_thread : results) {
+    REQUIRE(per_thread.size() == kPuts);
+    for (const PutResult& r : per_thread) {
+      CHECK(phys.insert(r.physical_offset.value()).second);
+    }
+  }
+  for (int q = 0; q < 8; ++q) {
+    const int64_t max = store->MaxOffsetInQueue("C", QueueId(q)).value();
+    for (int64_t off = 0; off < max;) {
+      GetResult got = MustGet(*store, "C", q, off);
+      for (const StoredRecord& r : got.records) {
+        CHECK(Decode(r.bytes).queue_offset == off++);
+      }
+    }
+    CHECK(max == kThreads * kPuts / 8);
+  }
+  REQUIRE_OK(store->Shutdown());
+  auto report = VerifyStore(config);
+  REQUIRE_OK(report);
+  for (const auto& p : report->problems) UNSCOPED_INFO(p);
+  CHECK(report->problems.empty());
+  CHECK(report->records == kThreads * kPuts);
+}
+
+TEST_CASE("Get answers RocketMQ's statuses at the queue's edges", "[store]") {
+  auto fs = NewMemFileSystem();
+  auto store = MustOpen(SmallStoreConfig(fs));
+  CHECK(MustGet(*store, "G", 0, 0).status == GetStatus::kNoMessageInQueue);
+  for (int i = 0; i < 5; ++i) REQUIRE_OK(store->Put(Message("G", 0, "m")));
+  GetResult one = MustGet(*store, "G", 0, 5);
+  CHECK(one.status == GetStatus::kOffsetOverflowOne);
+  CHECK(one.next_begin_offset.value() == 5);
+  GetResult badly = MustGet(*store, "G", 0, 9);
+  CHECK(badly.status == GetStatus::kOffsetOverflowBadly);
+  CHECK(badly.next_begin_offset.value() == 5);
+  GetResult some = MustGet(*store, "G", 0, 1, 2);
+  CHECK(some.status == GetStatus::kFound);
+  CHECK(some.records.size() == 2);
+  CHECK(some.next_begin_offset.value() == 3);
+  CHECK(some.min_offset.value() == 0);
+  CHECK(some.max_offset.value() == 5);
+}
+
+TEST_CASE("the tag filter skips other tags by hash code", "[store]") {
+  auto fs = NewMemFileSystem();
+  auto store = MustOpen(SmallStoreConfig(fs));
+  for (int i = 0; i < 9; ++i) {
+    REQUIRE_OK(store->Put(Message("F", 0, std::to_string(i),
+                                  i % 3 == 0 ? "TagA" : "TagB")));
+  }
+  auto filter = TagFilter::FromExpression("TagA || TagC");
+  REQUIRE_OK(filter);
+  GetResult got = MustGet(*store, "F", 0, 0, 32, &*filter);
+  REQUIRE(got.records.size() == 3);
+  for (const StoredRecord& r : got.records) {
+    CHECK(std::stoi(std::string(Decode(r.bytes).body)) % 3 == 0);
+  }
+  CHECK(got.next_begin_offset.value() == 9);
+  auto none = TagFilter::FromExpression("TagZ");
+  REQUIRE_OK(none);
+  CHECK(MustGet(*store, "F", 0, 0, 32, &*none).status ==
+        GetStatus::kNoMatchedMessage);
+  CHECK_FALSE(TagFilter::FromExpression("TagA || ").ok());
+}
+
+TEST_CASE("QueryByKey returns only records that really carry the key",
+          "[store][index]") {
+  auto fs = NewMemFileSystem();
+  auto store = MustOpen(SmallStoreConfig(fs));
+  // "Aa" and "BB" have the same Java hash code: the index cannot tell them
+  // apart, the store must.
+  REQUIRE_OK(store->Put(Message("Q", 0, "first", "", "Aa")));
+  REQUIRE_OK(store->Put(Message("Q", 0, "second", "", "BB other")));
+  REQUIRE_OK(store->Put(Message("Q", 1, "third", "", "Aa")));
+  REQUIRE_OK(store->Put(Message("OtherTopic", 0, "x", "", "Aa")));
+  auto found = store->QueryByKey("Q", "Aa", 32, 0, INT64_MAX);
+  REQUIRE_OK(found);
+  REQUIRE(found->records.size() == 2);
+  CHECK(Decode(found->records[0].bytes).body == "first");
+  CHECK(Decode(found->records[1].bytes).body == "third");
+  auto other = store->QueryByKey("Q", "other", 32, 0, INT64_MAX);
+  REQUIRE_OK(other);
+  REQUIRE(other->records.size() == 1);
+  CHECK(Decode(other->records[0].bytes).body == "second");
+  auto limited = store->QueryByKey("Q", "Aa", 1, 0, INT64_MAX);
+  REQUIRE_OK(limited);
+  CHECK(limited->records.size() == 1);
+  auto missing = store->QueryByKey("Q", "nope", 32, 0, INT64_MAX);
+  REQUIRE_OK(missing);
+  CHECK(missing->records.empty());
+}
+
+TEST_CASE("a message is found by its UNIQ_KEY", "[store][index]") {
+  auto fs = NewMemFileSystem();
+  auto store = MustOpen(SmallStoreConfig(fs));
+  MessageToStore m = Message("U", 0, "unique");
+  m.properties.Set(kPropertyUniqKey, "C0A8000A30391B6D358647B75FFF0000");
+  REQUIRE_OK(store->Put(m));
+  auto found = store->QueryByKey("U", "C0A8000A30391B6D358647B75FFF0000", 32,
+                                 0, INT64_MAX);
+  REQUIRE_OK(found);
+  REQUIRE(found->records.size() == 1);
+}
+
+TEST_CASE("OffsetByTime finds the queue offset stored at a time", "[store]") {
+  auto fs = NewMemFileSystem();
+  auto clock = std::make_shared<testing::FakeClock>(1700000000000);
+  StoreConfig config = SmallStoreConfig(fs);
+  config.clock = clock;
+  auto store = MustOpen(config);
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE_OK(store->Put(Message("Time", 0, "m")));
+    clock->Advance(1000);
+  }
+  auto at = [&](int64_t ts) {
+    return store->OffsetByTime("Time", QueueId(0), ts).value();
+  };
+  CHECK(at(1700000000000) == 0);
+  CHECK(at(1700000003000) == 3);
+  CHECK(at(1700000003400) == 3);  // closer to 3 than to 4
+  CHECK(at(1700000003600) == 4);
+  CHECK(at(1699999999000) == 0);
+  CHECK(at(1800000000000) == 9);
+  auto t = store->MessageStoreTime("Time", QueueId(0), QueueOffset(5));
+  REQUIRE_OK(t);
+  CHECK(*t == 1700000005000);
+  auto earliest = store->EarliestMessageTime();
+  REQUIRE_OK(earliest);
+  CHECK(*earliest == 1700000000000);
+}
+
+TEST_CASE("a DELAY message goes to SCHEDULE_TOPIC_XXXX with its deliver time",
+          "[store][delay]") {
+  auto fs = NewMemFileSystem();
+  auto clock = std::make_shared<testing::FakeClock>(1700000000123);
+  StoreConfig config = SmallStoreConfig(fs);
+  config.clock = clock;
+  auto store = MustOpen(config);
+  MessageToStore m = Message("TopicTest", 1, "Hello", "TagA", "k1");
+  m.properties.Set(kPropertyDelayLevel, "3");
+  auto put = store->Put(m);
+  REQUIRE_OK(put);
+  CHECK(store->MaxOffsetInQueue("TopicTest", QueueId(1)).value() == 0);
+  GetResult got = MustGet(*store, std::string(kScheduleTopic), 2, 0);
+  REQUIRE(got.records.size() == 1);
+  RecordView r = Decode(got.records[0].bytes);
+  CHECK(r.topic == kScheduleTopic);
+  CHECK(r.queue_id == 2);
+  auto props = MessageProperties::Parse(r.properties);
+  REQUIRE(props.Find(kPropertyRealTopic) != nullptr);
+  CHECK(*props.Find(kPropertyRealTopic) == "TopicTest");
+  CHECK(*props.Find(kPropertyRealQueueId) == "1");
+  // The tag filter sees the deliver time, 10 s after the store time (TV-12).
+  auto deliver = TagFilter::FromHashCodes(
+      {static_cast<int32_t>(1700000000123 + 10000)});
+  CHECK(MustGet(*store, std::string(kScheduleTopic), 2, 0, 32, &deliver)
+            .records.size() == 1);
+}
+
+TEST_CASE("a batch gets consecutive offsets and one store time", "[store]") {
+  auto fs = NewMemFileSystem();
+  StoreConfig config = SmallStoreConfig(fs);
+  config.mapped_file_size_commit_log = 4096;
+  auto store = MustOpen(config);
+  REQUIRE_OK(store->Put(Message("B", 0, std::string(3800, 'x'))));
+  std::vector<MessageToStore> batch;
+  for (int i = 0; i < 5; ++i) batch.push_back(Message("B", 0, "item"));
+  auto puts = store->PutBatch(batch);
+  REQUIRE_OK(puts);
+  REQUIRE(puts->size() == 5);
+  // The batch did not fit behind the first record: it moved as a whole.
+  CHECK((*puts)[0].physical_offset.value() == 4096);
+  for (size_t i = 1; i < puts->size(); ++i) {
+    CHECK((*puts)[i].queue_offset.value() ==
+          (*puts)[i - 1].queue_offset.value() + 1);
+    CHECK((*puts)[i].physical_offset.value() ==
+          (*puts)[i - 1].physical_offset.value() + (*puts)[i - 1].bytes);
+    CHECK((*puts)[i].store_timestamp_ms == (*puts)[0].store_timestamp_ms);
+  }
+  std::vector<MessageToStore> mixed = {Message("B", 0, "a"),
+                                       Message("B", 1, "b")};
+  CHECK_FALSE(store->PutBatch(mixed).ok());
+}
+
+TEST_CASE("prepared transaction records take no queue offset", "[store]") {
+  auto fs = NewMemFileSystem();
+  auto store = MustOpen(SmallStoreConfig(fs));
+  MessageToStore half = Message("Tx", 0, "half");
+  half.sys_flag = kTransactionPreparedType;
+  auto put = store->Put(half);
+  REQUIRE_OK(put);
+  CHECK(put->queue_offset.value() == 0);
+  CHECK(store->MaxOffsetInQueue("Tx", QueueId(0)).value() == 0);
+  auto looked = store->LookByOffset(put->physical_offset);
+  REQUIRE_OK(looked);
+  CHECK(Decode(looked->records[0].bytes).body == "half");
+}
+
+TEST_CASE("a second open of a locked store fails clearly", "[store]") {
+  auto fs = NewMemFileSystem();
+  StoreConfig config = SmallStoreConfig(fs);
+  auto store = MustOpen(config);
+  auto second = MessageStore::Open(config);
+  REQUIRE_FALSE(second.ok());
+  CHECK_THAT(second.status(),
+             testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+  CHECK_THAT(std::string(second.status().message()),
+             Catch::Contains("store"));
+}
+
+TEST_CASE("a read-only open reads without writing and refuses puts",
+          "[store]") {
+  auto fs = NewMemFileSystem();
+  StoreConfig config = SmallStoreConfig(fs);
+  {
+    auto store = MustOpen(config);
+    for (int i = 0; i < 10; ++i) REQUIRE_OK(store->Put(Message("R", 0, "m")));
+    REQUIRE_OK(store->Shutdown());
+  }
+  config.read_only = true;
+  auto reader = MustOpen(config);
+  CHECK(reader->MaxOffsetInQueue("R", QueueId(0)).value() == 10);
+  CHECK_THAT(reader->Put(Message("R", 0, "m")).status(),
+             testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+  CHECK_FALSE(fs->Exists("store/abort"));
+  // A writer may open it meanwhile: read-only opens take no lock.
+  config.read_only = false;
+  auto writer = MustOpen(config);
+  CHECK(writer->MaxOffsetInQueue("R", QueueId(0)).value() == 10);
+}
+
+}  // namespace
+}  // namespace rmq
