@@ -28,6 +28,9 @@ absl::Status CommitLog::Load() {
                                 .prefault = options_.prefault_segments,
                                 .background = options_.background_allocation},
         fs_, logger_);
+    if (options_.write_buffer_bytes > 0) {
+      buffer_ = std::make_unique<WriteBuffer>(options_.write_buffer_bytes);
+    }
   }
   return absl::OkStatus();
 }
@@ -57,17 +60,38 @@ absl::StatusOr<int64_t> CommitLog::PrepareAppend(int64_t size) {
   const int64_t free = current_->free_space();
   if (size + kEndFileMinBlankLength > free) {
     const int64_t pos = current_->wrote();
-    EncodeBlank(current_->bytes().subspan(pos, kEndFileMinBlankLength),
-                static_cast<int32_t>(free));
+    if (buffer_ != nullptr) {
+      // The whole rest of the segment goes through the buffer as zeros, so
+      // the committer never writes stale ring bytes after the marker.
+      const int64_t at = current_->from() + pos;
+      if (!buffer_->WaitForSpace(at, free)) {
+        return absl::FailedPreconditionError("the commit-log writer stopped");
+      }
+      buffer_->Zero(at, free);
+      std::byte marker[kEndFileMinBlankLength];
+      EncodeBlank(marker, static_cast<int32_t>(free));
+      buffer_->Write(at, marker);
+    } else {
+      EncodeBlank(current_->bytes().subspan(pos, kEndFileMinBlankLength),
+                  static_cast<int32_t>(free));
+    }
     current_->set_wrote(current_->size());
     RMQ_RETURN_IF_ERROR(Roll(current_));
   }
-  return current_->from() + current_->wrote();
+  const int64_t offset = current_->from() + current_->wrote();
+  if (buffer_ != nullptr && !buffer_->WaitForSpace(offset, size)) {
+    return absl::FailedPreconditionError("the commit-log writer stopped");
+  }
+  return offset;
 }
 
 void CommitLog::Write(std::span<const std::byte> bytes) {
   const int64_t pos = current_->wrote();
-  std::memcpy(current_->bytes().data() + pos, bytes.data(), bytes.size());
+  if (buffer_ != nullptr) {
+    buffer_->Write(current_->from() + pos, bytes);
+  } else {
+    std::memcpy(current_->bytes().data() + pos, bytes.data(), bytes.size());
+  }
   current_->set_wrote(pos + static_cast<int64_t>(bytes.size()));
 }
 

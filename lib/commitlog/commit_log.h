@@ -15,6 +15,7 @@
 #include "commitlog/mapped_file.h"
 #include "commitlog/mapped_file_queue.h"
 #include "commitlog/segment_allocator.h"
+#include "commitlog/write_buffer.h"
 #include "rmq/io/file_system.h"
 #include "rmq/logger.h"
 
@@ -26,6 +27,10 @@ struct CommitLogOptions {
   bool writable = true;
   bool prefault_segments = false;
   bool background_allocation = true;
+  // > 0: the write-buffer path. Appends go to a RAM ring of this many bytes
+  // and a committer writes them to the files; readers see them once
+  // committed. 0: appends are copied straight into the mapped segment.
+  int64_t write_buffer_bytes = 0;
 };
 
 // A record (or any byte range) inside one segment, with the pin that keeps it
@@ -45,6 +50,8 @@ class CommitLog {
   absl::Status Load();
   // Stops pre-creating segments and deletes one created but never used.
   void StopAllocation() { allocator_.reset(); }
+  // The write buffer in the write-buffer path, else null.
+  WriteBuffer* write_buffer() { return buffer_.get(); }
   MappedFileQueue& segments() { return segments_; }
   const MappedFileQueue& segments() const { return segments_; }
   int64_t file_size() const { return segments_.file_size(); }
@@ -53,7 +60,9 @@ class CommitLog {
   // Makes room for `size` bytes in the current segment: when they do not fit
   // with the 8-byte reserve, writes the BLANK marker and moves to the next
   // segment. Returns the physical offset the next Write lands at.
-  // InvalidArgument when `size` can never fit a segment.
+  // InvalidArgument when `size` can never fit a segment. In the write-buffer
+  // path it waits for room in the buffer (FailedPrecondition if the
+  // committer has stopped).
   absl::StatusOr<int64_t> PrepareAppend(int64_t size);
   // Copies `bytes` at the offset PrepareAppend returned and advances the
   // segment's write position. The bytes are readable when this returns.
@@ -84,6 +93,7 @@ class CommitLog {
   FileSystem& fs_;
   Logger& logger_;
   MappedFileQueue segments_;
+  std::unique_ptr<WriteBuffer> buffer_;  // null: the mmap path
   std::unique_ptr<SegmentAllocator> allocator_;
   // The appender's current segment (only touched under the append lock).
   std::shared_ptr<MappedFile> current_;

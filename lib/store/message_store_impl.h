@@ -19,6 +19,7 @@
 #include "flush/commit_log_flusher.h"
 #include "flush/consume_queue_flusher.h"
 #include "flush/durability_tracker.h"
+#include "flush/write_buffer_committer.h"
 #include "index/index_service.h"
 #include "rmq/store.h"
 #include "store/checkpoint.h"
@@ -73,7 +74,9 @@ class MessageStore::Impl {
  private:
   absl::Status OpenParts();
   absl::Status StartServices();
-  std::string WritePathName() const { return "mmap"; }
+  std::string WritePathName() const {
+    return committer_ != nullptr ? "write-buffer" : "mmap";
+  }
 
   // store_put.cc
   absl::Status CheckWritable() const;
@@ -102,6 +105,7 @@ class MessageStore::Impl {
   bool last_exit_ok_ = true;
 
   // Background services, stopped in reverse order by Shutdown.
+  std::unique_ptr<WriteBufferCommitter> committer_;  // write-buffer path only
   std::unique_ptr<CommitLogFlusher> flusher_;
   std::unique_ptr<ConsumeQueueFlusher> cq_flusher_;
   std::unique_ptr<IndexBuilder> index_builder_;

@@ -91,7 +91,11 @@ absl::Status MessageStore::Impl::OpenParts() {
                        .file_size = read_only
                                         ? 0
                                         : config_.mapped_file_size_commit_log,
-                       .writable = !read_only},
+                       .writable = !read_only,
+                       .write_buffer_bytes =
+                           config_.transient_store_pool_enable && !read_only
+                               ? config_.write_buffer_bytes
+                               : 0},
       fs, logger);
   RMQ_RETURN_IF_ERROR(log_->Load());
 
@@ -162,10 +166,16 @@ absl::Status MessageStore::Impl::StartServices() {
       .least_pages = config_.flush_commit_log_least_pages,
       .thorough_interval =
           absl::Milliseconds(config_.flush_commit_log_thorough_interval)};
-  flusher_ = std::make_unique<CommitLogFlusher>(
-      policy, *log_, tracker_, logger, [this](int64_t timestamp) {
-        checkpoint_->set_physic_msg_timestamp(timestamp);
-      });
+  auto on_synced = [this](int64_t timestamp) {
+    checkpoint_->set_physic_msg_timestamp(timestamp);
+  };
+  if (log_->write_buffer() != nullptr) {
+    committer_ = std::make_unique<WriteBufferCommitter>(
+        policy.sync, *log_, *config_.fs, tracker_, logger, on_synced);
+    committer_->Start();
+  }
+  flusher_ = std::make_unique<CommitLogFlusher>(policy, *log_, tracker_,
+                                                logger, on_synced);
   flusher_->Start();
 
   cq_flusher_ = std::make_unique<ConsumeQueueFlusher>(
@@ -221,6 +231,10 @@ absl::Status MessageStore::Impl::Shutdown() {
   auto note = [&status](absl::Status s) {
     if (status.ok()) status = std::move(s);
   };
+  if (committer_ != nullptr) {
+    note(committer_->CommitAll());
+    committer_.reset();
+  }
   if (index_builder_ != nullptr) {
     index_builder_->CatchUp();
     index_builder_.reset();
@@ -251,6 +265,7 @@ void MessageStore::Impl::CrashForTesting() {
   if (shut_down_.exchange(true)) return;
   { absl::MutexLock lock(&append_mu_); }
   // Threads stop without a final flush; the abort file stays.
+  committer_.reset();  // what is still in the write buffer is lost
   index_builder_.reset();
   flusher_.reset();
   tracker_.FailWaiters();
@@ -277,7 +292,8 @@ StoreStats MessageStore::Impl::Stats() const {
   stats.mapped_consume_queue_files = queues_->cache().mapped_count();
   stats.index_files = index_ != nullptr ? index_->FileCount() : 0;
   stats.write_path = WritePathName();
-  stats.io_backend = "mmap+msync";
+  stats.io_backend =
+      committer_ != nullptr ? committer_->backend() : "mmap+msync";
   stats.flush_disk_type = config_.flush_disk_type == FlushDiskType::kSyncFlush
                               ? "SYNC_FLUSH"
                               : "ASYNC_FLUSH";

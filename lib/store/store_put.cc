@@ -155,7 +155,7 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::AppendLocked(
     r.store_timestamp_ms = timestamp;
     phys += size;
   }
-  tracker_.Appended(phys, timestamp, /*also_committed=*/true);
+  tracker_.Appended(phys, timestamp, /*also_committed=*/committer_ == nullptr);
   last_dispatch_timestamp_.store(timestamp, std::memory_order_relaxed);
   put_messages_.fetch_add(static_cast<int64_t>(batch.size()),
                           std::memory_order_relaxed);
@@ -207,6 +207,17 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::Append(
   if (!results.ok()) {
     put_failures_.fetch_add(1, std::memory_order_relaxed);
     return results;
+  }
+  if (committer_ != nullptr) {
+    // Readable (and, under SYNC_FLUSH, durable) once the committer wrote it.
+    committer_->Notify();
+    const PutResult& last = results->back();
+    if (!committer_->WaitCommitted(last.physical_offset.value() + last.bytes)) {
+      put_failures_.fetch_add(1, std::memory_order_relaxed);
+      return absl::UnavailableError(absl::StrCat(
+          "the commit-log write failed: ",
+          tracker_.read_only_reason().message()));
+    }
   }
   if (index_builder_ != nullptr) index_builder_->Notify();
   for (PutResult& r : *results) {

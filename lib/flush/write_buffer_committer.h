@@ -1,0 +1,75 @@
+#pragma once
+// Moves appended bytes from the write buffer into the segment files (the
+// write-buffer path, RocketMQ's CommitRealTimeService): everything written
+// since the last commit goes out in a few large writes through io_uring (or
+// pwrite where io_uring is unavailable). Under SYNC_FLUSH the write is linked
+// to an fdatasync in the same submission, so one round trip makes a whole
+// group of messages durable. A put waits until its bytes are committed, so a
+// message is readable once Put returns.
+//
+// Thread-safety: thread-safe. Owns one thread, stopped by the destructor.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "commitlog/commit_log.h"
+#include "flush/durability_tracker.h"
+#include "rmq/io/file_system.h"
+#include "rmq/logger.h"
+
+namespace rmq {
+
+class WriteBufferCommitter {
+ public:
+  // `sync`: also fdatasync each commit and advance the flushed watermark;
+  // `on_synced(ts)` then runs like the flusher's. References must outlive
+  // the committer; `log` must be in the write-buffer path.
+  WriteBufferCommitter(bool sync, CommitLog& log, FileSystem& fs,
+                       DurabilityTracker& tracker, Logger& logger,
+                       std::function<void(int64_t)> on_synced);
+  ~WriteBufferCommitter();
+  WriteBufferCommitter(const WriteBufferCommitter&) = delete;
+  WriteBufferCommitter& operator=(const WriteBufferCommitter&) = delete;
+
+  void Start();
+  // Called after an append: there is something to commit.
+  void Notify();
+  // Blocks until everything below `end` is committed. False when the store
+  // turned read-only first (the bytes may never reach the file).
+  bool WaitCommitted(int64_t end);
+  // Commits everything appended so far from the caller's thread.
+  absl::Status CommitAll();
+  // "io_uring" or "pwrite" (or the test file system's name).
+  std::string backend() const;
+
+ private:
+  void Run(std::stop_token stop);
+  absl::Status CommitAvailable();
+  absl::StatusOr<WritableFile*> FileFor(const MappedFile& segment)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
+
+  const bool sync_;
+  CommitLog& log_;
+  FileSystem& fs_;
+  DurabilityTracker& tracker_;
+  Logger& logger_;
+  const std::function<void(int64_t)> on_synced_;
+
+  absl::Mutex commit_mu_;  // one commit at a time (thread vs CommitAll)
+  std::map<int64_t, std::unique_ptr<WritableFile>> files_
+      ABSL_GUARDED_BY(commit_mu_);
+  mutable absl::Mutex mu_;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::string backend_ ABSL_GUARDED_BY(mu_);
+  std::jthread thread_;
+};
+
+}  // namespace rmq

@@ -1,0 +1,121 @@
+// The write-buffer path (transientStorePoolEnable): appends go to a RAM ring
+// and are committed to the files with io_uring (or pwrite).
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "rmq/store.h"
+#include "rmq/verify.h"
+#include "support/status_matchers.h"
+#include "support/store_fixture.h"
+#include "support/temp_dir.h"
+
+namespace rmq {
+namespace {
+
+using testing::Decode;
+using testing::Message;
+using testing::MustOpen;
+using testing::SmallStoreConfig;
+
+StoreConfig BufferedConfig(std::shared_ptr<FileSystem> fs, std::string root) {
+  StoreConfig config = SmallStoreConfig(std::move(fs), std::move(root));
+  config.transient_store_pool_enable = true;
+  config.write_buffer_bytes = 256 * 1024;
+  return config;
+}
+
+void CheckClean(const StoreConfig& config) {
+  auto report = VerifyStore(config);
+  REQUIRE_OK(report);
+  for (const std::string& p : report->problems) UNSCOPED_INFO(p);
+  CHECK(report->problems.empty());
+}
+
+TEST_CASE("write-buffer path: a message is readable once Put returns",
+          "[store][writebuffer]") {
+  testing::TempDir dir;
+  StoreConfig config = BufferedConfig(PosixFileSystem(), dir.str());
+  auto store = MustOpen(config);
+  const StoreStats stats = store->Stats();
+  CHECK(stats.write_path == "write-buffer");
+  for (int i = 0; i < 50; ++i) {
+    auto put = store->Put(Message("WB", 0, "m" + std::to_string(i)));
+    REQUIRE_OK(put);
+    auto got = store->Get(GetRequest{.topic = "WB",
+                                     .queue_id = QueueId(0),
+                                     .offset = put->queue_offset,
+                                     .max_messages = 1});
+    REQUIRE_OK(got);
+    REQUIRE(got->records.size() == 1);
+    CHECK(Decode(got->records[0].bytes).body == "m" + std::to_string(i));
+  }
+  // This machine has io_uring: the committer must be using it.
+  CHECK(store->Stats().io_backend == "io_uring");
+  REQUIRE_OK(store->Shutdown());
+  CheckClean(config);
+}
+
+TEST_CASE("write-buffer path: rolls, a small ring and 4 producers stay clean",
+          "[store][writebuffer]") {
+  testing::TempDir dir;
+  StoreConfig config = BufferedConfig(PosixFileSystem(), dir.str());
+  config.mapped_file_size_commit_log = 16 * 1024;
+  config.max_message_size = 8 * 1024;
+  config.write_buffer_bytes = 160 * 1024;  // the writers wait for room
+  {
+    auto store = MustOpen(config);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 300; ++i) {
+          auto put = store->Put(Message(
+              "WB", (t + i) % 4, std::string(100 + (i * 53) % 3000, 'a' + t)));
+          CHECK(put.ok());
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(store->Stats().commit_log_files > 10);
+    REQUIRE_OK(store->Shutdown());
+  }
+  CheckClean(config);
+  auto reopened = MustOpen(config);
+  int64_t total = 0;
+  for (int q = 0; q < 4; ++q) {
+    total += reopened->MaxOffsetInQueue("WB", QueueId(q)).value();
+  }
+  CHECK(total == 1200);
+}
+
+TEST_CASE("write-buffer path: SYNC_FLUSH acks survive a power loss",
+          "[store][writebuffer][powerloss]") {
+  auto fs = NewMemFileSystem();
+  StoreConfig config = BufferedConfig(fs, "store");
+  config.flush_disk_type = FlushDiskType::kSyncFlush;
+  config.mapped_file_size_commit_log = 8192;
+  std::vector<std::pair<int, PutResult>> acked;
+  {
+    auto store = MustOpen(config);
+    for (int i = 0; i < 200; ++i) {
+      auto put = store->Put(Message("WBS", i % 2, "sync-" + std::to_string(i)));
+      REQUIRE_OK(put);
+      if (!put->flush_timed_out) acked.emplace_back(i, *put);
+    }
+    store->CrashForTesting();
+  }
+  fs->SimulatePowerLoss(PowerLossMode::kGarbage, 5);
+  auto store = MustOpen(config);
+  REQUIRE(acked.size() == 200);
+  for (const auto& [i, put] : acked) {
+    auto looked = store->LookByOffset(put.physical_offset);
+    REQUIRE_OK(looked);
+    CHECK(Decode(looked->records[0].bytes).body == "sync-" + std::to_string(i));
+  }
+  REQUIRE_OK(store->Shutdown());
+  CheckClean(config);
+}
+
+}  // namespace
+}  // namespace rmq
