@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/file_names.h"
 #include "base/status_macros.h"
+#include "io/incomplete_file.h"
 
 namespace rmq {
 namespace {
@@ -32,9 +33,19 @@ absl::Status MappedFileQueue::Load() {
   }
   std::sort(segments.begin(), segments.end());
   std::vector<std::shared_ptr<MappedFile>> loaded;
-  for (const auto& [from, name] : segments) {
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const auto& [from, name] = segments[i];
     const std::filesystem::path path = options_.dir / name;
     RMQ_ASSIGN_OR_RETURN(uint64_t size, fs_.FileSize(path));
+    if (i + 1 == segments.size() && options_.writable) {
+      RMQ_ASSIGN_OR_RETURN(bool incomplete,
+                           IsIncompleteCreation(fs_, path, file_size_));
+      if (incomplete) {  // a crash while it was being created
+        RMQ_RETURN_IF_ERROR(fs_.Remove(path));
+        RMQ_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
+        break;
+      }
+    }
     if (file_size_ == 0) file_size_ = static_cast<int64_t>(size);
     if (static_cast<int64_t>(size) != file_size_) {
       return absl::FailedPreconditionError(absl::StrCat(

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/file_names.h"
 #include "base/status_macros.h"
+#include "io/incomplete_file.h"
 
 namespace rmq {
 namespace {
@@ -43,6 +44,17 @@ absl::Status ConsumeQueue::Load() {
   std::vector<std::shared_ptr<CqFile>> files;
   for (int64_t from : starts) {
     const std::filesystem::path path = options_.dir / OffsetToFileName(from);
+    if (from == starts.back() && options_.writable) {
+      RMQ_ASSIGN_OR_RETURN(
+          bool incomplete,
+          IsIncompleteCreation(fs_, path,
+                               static_cast<uint64_t>(options_.file_size)));
+      if (incomplete) {  // a crash while it was being created
+        RMQ_RETURN_IF_ERROR(fs_.Remove(path));
+        RMQ_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
+        break;
+      }
+    }
     RMQ_ASSIGN_OR_RETURN(uint64_t size, fs_.FileSize(path));
     if (static_cast<int64_t>(size) != options_.file_size) {
       return absl::FailedPreconditionError(absl::StrCat(

@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "io/incomplete_file.h"
 #include "base/strings.h"
 #include "rmq/message.h"
 
@@ -97,6 +98,16 @@ absl::StatusOr<int> IndexService::Load(bool last_exit_ok,
   bool drop_rest = false;
   for (const std::string& name : names) {
     const std::filesystem::path path = options_.dir / name;
+    if (name == names.back() && options_.writable) {
+      RMQ_ASSIGN_OR_RETURN(
+          bool incomplete,
+          IsIncompleteCreation(fs_, path, options_.geometry.FileSize()));
+      if (incomplete) {  // a crash while it was being created
+        RMQ_RETURN_IF_ERROR(fs_.Remove(path));
+        ++deleted;
+        continue;
+      }
+    }
     absl::StatusOr<std::unique_ptr<IndexFile>> file =
         IndexFile::Open(fs_, path, options_.geometry, options_.writable);
     if (!file.ok() && (!after_crash || file.status().code() ==

@@ -337,5 +337,25 @@ TEST_CASE("a failed fsync turns the store read-only and keeps acked data",
   for (int i = 0; i < 20; ++i) CheckPresent(*store, acked[i], "Fs", 0, BodyFor(i));
 }
 
+TEST_CASE("files a crash left half-created are removed at open",
+          "[store][recovery]") {
+  auto fs = NewMemFileSystem();
+  StoreConfig config = SmallStoreConfig(fs);
+  {
+    auto store = MustOpen(config);
+    for (int i = 0; i < 10; ++i) REQUIRE_OK(store->Put(Message("H", 0, "m")));
+    store->CrashForTesting();
+  }
+  // A kill between open(O_CREAT) and ftruncate leaves empty files behind.
+  REQUIRE_OK(fs->WriteFile("store/commitlog/00000000000000065536", ""));
+  REQUIRE_OK(fs->WriteFile("store/consumequeue/H/0/00000000000000006000", ""));
+  REQUIRE_OK(fs->WriteFile("store/index/29991231235959999", ""));
+  auto store = MustOpen(config);
+  CHECK(store->MaxOffsetInQueue("H", QueueId(0)).value() == 10);
+  CHECK_FALSE(fs->Exists("store/commitlog/00000000000000065536"));
+  CHECK_FALSE(fs->Exists("store/consumequeue/H/0/00000000000000006000"));
+  REQUIRE_OK(store->Put(Message("H", 0, "after")));
+}
+
 }  // namespace
 }  // namespace rmq
