@@ -82,6 +82,9 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Take(
       absl::UnknownError("no segment");
   {
     absl::MutexLock lock(&mu_);
+    // Not started yet: we create it ourselves rather than race the thread
+    // for the same file.
+    if (requested_ == from) requested_.reset();
     auto settled = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return !creating_;
     };

@@ -349,7 +349,6 @@ absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {
 }
 
 bool ConsumeQueue::dirty() const {
-  if (dir_unsynced_) return true;
   absl::MutexLock lock(&mu_);
   for (const auto& file : files_) {
     if (file->flushed() < file->wrote()) return true;
@@ -358,19 +357,6 @@ bool ConsumeQueue::dirty() const {
 }
 
 absl::StatusOr<bool> ConsumeQueue::Flush(int least_pages) {
-  if (dir_unsynced_.exchange(false)) {
-    // The queue directory (its files), the topic directory (the queue) and
-    // consumequeue/ (the topic) may all hold unsynced entries.
-    for (const std::filesystem::path& dir :
-         {options_.dir, options_.dir.parent_path(),
-          options_.dir.parent_path().parent_path()}) {
-      absl::Status synced = fs_.SyncDir(dir);
-      if (!synced.ok()) {
-        dir_unsynced_ = true;
-        return synced;
-      }
-    }
-  }
   for (const std::shared_ptr<CqFile>& file : Files()) {
     const int64_t wrote = file->wrote();
     const int64_t flushed = file->flushed();

@@ -100,10 +100,14 @@ class ConsumeQueue {
 
   // --- flushing -----------------------------------------------------------
   // Syncs written-but-unsynced units if at least `least_pages` pages are dirty
-  // (0: any), and the directory when a file was created in it. Returns true
-  // when there was nothing left to flush.
+  // (0: any). Returns true when there was nothing left to flush.
   absl::StatusOr<bool> Flush(int least_pages);
   bool dirty() const;
+  // True (once) when a file was created in dir() — or dir() itself — since
+  // the last call: the directory entries still need a sync. The flusher
+  // syncs them in one batch; on failure it calls MarkDirUnsynced again.
+  bool TakeDirUnsynced() { return dir_unsynced_.exchange(false); }
+  void MarkDirUnsynced() { dir_unsynced_ = true; }
   // For the table's dirty list: set when the first unit after a flush lands.
   std::atomic<bool>& in_dirty_list() { return in_dirty_list_; }
 

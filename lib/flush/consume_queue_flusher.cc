@@ -1,16 +1,18 @@
 #include "flush/consume_queue_flusher.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
 namespace rmq {
 
 ConsumeQueueFlusher::ConsumeQueueFlusher(
-    ConsumeQueueFlushPolicy policy, ConsumeQueueTable& table, Logger& logger,
-    std::function<int64_t()> logics_timestamp,
+    ConsumeQueueFlushPolicy policy, ConsumeQueueTable& table, FileSystem& fs,
+    Logger& logger, std::function<int64_t()> logics_timestamp,
     std::function<absl::Status(int64_t)> on_thorough)
     : policy_(policy),
       table_(table),
+      fs_(fs),
       logger_(logger),
       logics_timestamp_(std::move(logics_timestamp)),
       on_thorough_(std::move(on_thorough)) {}
@@ -41,8 +43,36 @@ absl::Status ConsumeQueueFlusher::Pass(int least_pages) {
     }
   }
   if (!first_error.ok()) return first_error;
-  if (least_pages == 0 && on_thorough_) return on_thorough_(timestamp);
-  return absl::OkStatus();
+  if (least_pages != 0) return absl::OkStatus();
+  RMQ_RETURN_IF_ERROR(SyncNewDirectories());
+  return on_thorough_ ? on_thorough_(timestamp) : absl::OkStatus();
+}
+
+absl::Status ConsumeQueueFlusher::SyncNewDirectories() {
+  std::vector<ConsumeQueue*> queues;
+  absl::flat_hash_set<std::string> dirs;
+  table_.ForEach([&](ConsumeQueue& queue) {
+    if (!queue.TakeDirUnsynced()) return;
+    queues.push_back(&queue);
+    // The queue's files, the queue in its topic, the topic in consumequeue/.
+    const std::filesystem::path& dir = queue.dir();
+    dirs.insert(dir.string());
+    dirs.insert(dir.parent_path().string());
+    dirs.insert(dir.parent_path().parent_path().string());
+  });
+  absl::Status status;
+  if (dirs.size() > kMaxDirectorySyncs) {
+    status = fs_.SyncFileSystem(*dirs.begin());  // one syncfs beats thousands
+  } else {
+    for (const std::string& dir : dirs) {
+      status = fs_.SyncDir(dir);
+      if (!status.ok()) break;
+    }
+  }
+  if (!status.ok()) {
+    for (ConsumeQueue* queue : queues) queue->MarkDirUnsynced();
+  }
+  return status;
 }
 
 absl::Status ConsumeQueueFlusher::FlushAll() { return Pass(0); }

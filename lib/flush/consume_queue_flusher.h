@@ -32,7 +32,8 @@ class ConsumeQueueFlusher {
   // `logics_timestamp()` returns the store time of the last dispatched unit;
   // `on_thorough(ts)` persists it (the checkpoint) after a full pass.
   ConsumeQueueFlusher(ConsumeQueueFlushPolicy policy, ConsumeQueueTable& table,
-                      Logger& logger, std::function<int64_t()> logics_timestamp,
+                      FileSystem& fs, Logger& logger,
+                      std::function<int64_t()> logics_timestamp,
                       std::function<absl::Status(int64_t)> on_thorough);
   ~ConsumeQueueFlusher();
   ConsumeQueueFlusher(const ConsumeQueueFlusher&) = delete;
@@ -45,9 +46,13 @@ class ConsumeQueueFlusher {
  private:
   void Run(std::stop_token stop);
   absl::Status Pass(int least_pages);
+  // Syncs the directories of queues created since the last thorough pass.
+  absl::Status SyncNewDirectories();
+  static constexpr size_t kMaxDirectorySyncs = 64;
 
   const ConsumeQueueFlushPolicy policy_;
   ConsumeQueueTable& table_;
+  FileSystem& fs_;
   Logger& logger_;
   const std::function<int64_t()> logics_timestamp_;
   const std::function<absl::Status(int64_t)> on_thorough_;

@@ -316,6 +316,24 @@ absl::Status MemFs::SyncDir(const std::filesystem::path& dir) {
   return absl::OkStatus();
 }
 
+absl::Status MemFs::SyncFileSystem(const std::filesystem::path& path) {
+  absl::MutexLock lock(&mu_);
+  RMQ_ASSIGN_OR_RETURN(std::shared_ptr<MemNode> node, Find(path, "open"));
+  (void)node;  // one file system: syncfs makes all of it durable
+  SyncTree(*abs_root_);
+  SyncTree(*rel_root_);
+  return absl::OkStatus();
+}
+
+void MemFs::SyncTree(MemNode& node) {
+  if (!node.is_dir) {
+    MakeDurable(node, 0, node.live.size());
+    return;
+  }
+  node.durable_entries = node.entries;
+  for (auto& [name, child] : node.entries) SyncTree(*child);
+}
+
 absl::StatusOr<DiskUsage> MemFs::Usage(const std::filesystem::path& path) {
   absl::MutexLock lock(&mu_);
   RMQ_RETURN_IF_ERROR(Find(path, "statvfs").status());

@@ -76,6 +76,7 @@ class MemFs final : public MemFileSystem,
                       const std::filesystem::path& to) override;
   absl::Status Remove(const std::filesystem::path& path) override;
   absl::Status SyncDir(const std::filesystem::path& dir) override;
+  absl::Status SyncFileSystem(const std::filesystem::path& path) override;
   absl::StatusOr<DiskUsage> Usage(const std::filesystem::path& path) override;
   absl::StatusOr<std::unique_ptr<FileLock>> Lock(
       const std::filesystem::path& path) override;
@@ -100,6 +101,7 @@ class MemFs final : public MemFileSystem,
 
  private:
   absl::Status MakeDirs(const std::filesystem::path& dir, bool sync_parents);
+  void SyncTree(MemNode& node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Where a path lives: its (existing) parent directory, its name there, and
   // the node, if any. For a root, `dir` and `node` are the root, `name` empty.
   struct Location {

@@ -226,6 +226,12 @@ absl::Status PosixFs::SyncDir(const std::filesystem::path& dir) {
   return SyncDirectory(dir);
 }
 
+absl::Status PosixFs::SyncFileSystem(const std::filesystem::path& path) {
+  RMQ_ASSIGN_OR_RETURN(UniqueFd fd, OpenFd(path, O_RDONLY | O_DIRECTORY));
+  if (::syncfs(fd.get()) != 0) return ErrnoToStatus(errno, path, "syncfs");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<DiskUsage> PosixFs::Usage(const std::filesystem::path& path) {
   struct statvfs vfs;
   if (::statvfs(path.c_str(), &vfs) != 0) {

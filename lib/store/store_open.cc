@@ -184,7 +184,8 @@ absl::Status MessageStore::Impl::StartServices() {
           .least_pages = config_.flush_consume_queue_least_pages,
           .thorough_interval = absl::Milliseconds(
               config_.flush_consume_queue_thorough_interval)},
-      *queues_, logger, [this] { return last_dispatch_timestamp_.load(); },
+      *queues_, *config_.fs, logger,
+      [this] { return last_dispatch_timestamp_.load(); },
       [this](int64_t timestamp) {
         if (timestamp > 0) checkpoint_->set_logics_msg_timestamp(timestamp);
         return checkpoint_->Flush();

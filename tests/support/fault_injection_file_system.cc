@@ -270,6 +270,12 @@ absl::Status FaultInjectionFileSystem::SyncDir(
   return base_->SyncDir(dir);
 }
 
+absl::Status FaultInjectionFileSystem::SyncFileSystem(
+    const std::filesystem::path& path) {
+  RMQ_RETURN_IF_ERROR(controls_->Consume(Op::kSyncDir));
+  return base_->SyncFileSystem(path);
+}
+
 absl::StatusOr<DiskUsage> FaultInjectionFileSystem::Usage(
     const std::filesystem::path& path) {
   return base_->Usage(path);

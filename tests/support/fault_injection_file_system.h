@@ -77,6 +77,7 @@ class FaultInjectionFileSystem : public FileSystem {
                       const std::filesystem::path& to) override;
   absl::Status Remove(const std::filesystem::path& path) override;
   absl::Status SyncDir(const std::filesystem::path& dir) override;
+  absl::Status SyncFileSystem(const std::filesystem::path& path) override;
   absl::StatusOr<DiskUsage> Usage(const std::filesystem::path& path) override;
   absl::StatusOr<std::unique_ptr<FileLock>> Lock(
       const std::filesystem::path& path) override;

@@ -154,6 +154,9 @@ class FileSystem {
   virtual absl::Status Remove(const std::filesystem::path& path) = 0;
   // fsync of a directory: makes creations, renames and removals in it durable.
   virtual absl::Status SyncDir(const std::filesystem::path& dir) = 0;
+  // syncfs(2) of the file system holding `path`: every file and directory on
+  // it becomes durable. Cheaper than thousands of SyncDir calls.
+  virtual absl::Status SyncFileSystem(const std::filesystem::path& path) = 0;
 
   virtual absl::StatusOr<DiskUsage> Usage(
       const std::filesystem::path& path) = 0;
