@@ -249,6 +249,18 @@ absl::StatusOr<CqUnit> ConsumeQueue::UnitAt(int64_t queue_offset) const {
 }
 
 absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::NewFile(int64_t from) {
+  std::shared_ptr<CqFile> file;
+  if (pending_next_ != nullptr && pending_next_->from() == from) {
+    file = std::move(pending_next_);
+  } else {
+    RMQ_ASSIGN_OR_RETURN(file, CreateFile(from));
+  }
+  absl::MutexLock lock(&mu_);
+  files_.push_back(file);
+  return file;
+}
+
+absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::CreateFile(int64_t from) {
   if (!options_.writable) {
     return absl::FailedPreconditionError("consume queue is read-only");
   }
@@ -262,8 +274,6 @@ absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::NewFile(int64_t from) {
                                        cache_);
   RMQ_RETURN_IF_ERROR(file->Create(4096));  // grown as the queue fills
   dir_unsynced_ = true;
-  absl::MutexLock lock(&mu_);
-  files_.push_back(file);
   return file;
 }
 
@@ -314,12 +324,24 @@ absl::Status ConsumeQueue::WriteAt(CqFile& file, int64_t pos,
   return absl::OkStatus();
 }
 
-absl::Status ConsumeQueue::PrepareUnit(int64_t queue_offset) {
-  RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file,
-                       WritableFileFor(queue_offset * kUnit));
+absl::Status ConsumeQueue::PrepareUnits(int64_t first, int64_t count) {
+  const int64_t begin = first * kUnit;
+  const int64_t end = (first + count) * kUnit;
+  RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file, WritableFileFor(begin));
   RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
-  return file->EnsureAllocated(*region, file->wrote() + kUnit,
-                               options_.allocate_ahead);
+  RMQ_RETURN_IF_ERROR(file->EnsureAllocated(
+      *region, std::min(end, file->end()) - file->from(),
+      options_.allocate_ahead));
+  if (end <= file->end()) return absl::OkStatus();
+  // The units spill into the next file: create it now, kept aside until the
+  // appender reaches it.
+  if (pending_next_ == nullptr || pending_next_->from() != file->end()) {
+    RMQ_ASSIGN_OR_RETURN(pending_next_, CreateFile(file->end()));
+  }
+  RMQ_ASSIGN_OR_RETURN(auto next_region, pending_next_->Acquire());
+  return pending_next_->EnsureAllocated(
+      *next_region, std::min(end, pending_next_->end()) - pending_next_->from(),
+      options_.allocate_ahead);
 }
 
 absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {

@@ -83,10 +83,11 @@ class ConsumeQueue {
   // Creates the directory and the first file ahead of the first PutUnit, so
   // the appender does not do it under its lock.
   absl::Status Prepare();
-  // Makes sure unit `queue_offset` can be written without failing: its file
-  // exists, is mapped and has disk blocks. The appender calls it before it
-  // touches the commit log, so that a full disk fails the put cleanly.
-  absl::Status PrepareUnit(int64_t queue_offset);
+  // Makes sure units [first, first + count) can be written without failing:
+  // their files exist, are mapped and have disk blocks. The appender calls it
+  // before it touches the commit log, so that a full disk fails the put
+  // cleanly (a batch may spill into the next file: it is created now).
+  absl::Status PrepareUnits(int64_t first, int64_t count);
 
   // --- readers ----------------------------------------------------------
   int64_t MinOffset() const;
@@ -120,7 +121,9 @@ class ConsumeQueue {
   std::vector<std::shared_ptr<CqFile>> Files() const;
   std::shared_ptr<CqFile> FileFor(int64_t byte_offset) const;
   absl::StatusOr<std::shared_ptr<CqFile>> WritableFileFor(int64_t byte_offset);
+  // Adds the file starting at `from` (the pending one if prepared).
   absl::StatusOr<std::shared_ptr<CqFile>> NewFile(int64_t from);
+  absl::StatusOr<std::shared_ptr<CqFile>> CreateFile(int64_t from);
   // The queue's first file ever: starts at the file holding `queue_offset`,
   // with pre-blank units before it (§4.3 step 3).
   absl::Status CreateFirstFile(int64_t queue_offset);
@@ -145,6 +148,7 @@ class ConsumeQueue {
   // A file was created in dir() whose directory entry is not synced yet.
   std::atomic<bool> dir_unsynced_{false};
   int64_t next_offset_ = 0;  // appender only
+  std::shared_ptr<CqFile> pending_next_;  // appender only
 };
 
 }  // namespace rmq

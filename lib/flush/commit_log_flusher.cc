@@ -31,7 +31,7 @@ void CommitLogFlusher::Start() {
 absl::Status CommitLogFlusher::FlushIfDirty(int least_pages) {
   absl::MutexLock lock(&sync_mu_);
   if (tracker_.read_only()) return tracker_.read_only_reason();
-  const int64_t timestamp = tracker_.last_store_timestamp();
+  const int64_t timestamp = tracker_.committed_store_timestamp();
   const int64_t target = tracker_.committed();
   const int64_t flushed = tracker_.flushed();
   if (target <= flushed) return absl::OkStatus();

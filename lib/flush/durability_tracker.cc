@@ -16,14 +16,19 @@ void DurabilityTracker::Appended(int64_t end, int64_t store_timestamp,
                                  bool also_committed) {
   RMQ_CHECK(end >= written_.load(), "written watermark moved backwards");
   written_.store(end, std::memory_order_release);
-  if (also_committed) committed_.store(end, std::memory_order_release);
   last_store_timestamp_.store(store_timestamp, std::memory_order_release);
+  if (also_committed) {
+    committed_.store(end, std::memory_order_release);
+    committed_store_timestamp_.store(store_timestamp,
+                                     std::memory_order_release);
+  }
 }
 
-void DurabilityTracker::Committed(int64_t end) {
+void DurabilityTracker::Committed(int64_t end, int64_t store_timestamp) {
   RMQ_CHECK(end <= written_.load(), "committed past written");
   RMQ_CHECK(end >= committed_.load(), "committed watermark moved backwards");
   committed_.store(end, std::memory_order_release);
+  committed_store_timestamp_.store(store_timestamp, std::memory_order_release);
 }
 
 void DurabilityTracker::Flushed(int64_t end) {

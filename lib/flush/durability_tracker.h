@@ -43,15 +43,22 @@ class DurabilityTracker {
     return committed_.load(std::memory_order_acquire);
   }
   int64_t flushed() const { return flushed_.load(std::memory_order_acquire); }
-  // Store time of the last appended message; read it BEFORE committed() to
-  // get a timestamp no newer than the data up to committed().
+  // Store time of the last appended message; read it BEFORE written() to get
+  // a timestamp no newer than the data up to written().
   int64_t last_store_timestamp() const {
     return last_store_timestamp_.load(std::memory_order_acquire);
+  }
+  // Store time of a message no newer than the data up to committed(), when
+  // read BEFORE committed() (the checkpoint's physicMsgTimestamp source).
+  int64_t committed_store_timestamp() const {
+    return committed_store_timestamp_.load(std::memory_order_acquire);
   }
 
   // Appender (under the append lock).
   void Appended(int64_t end, int64_t store_timestamp, bool also_committed);
-  void Committed(int64_t end);
+  // Committer: everything below `end` is in the files; `store_timestamp` was
+  // read (last_store_timestamp) before `end` was (written).
+  void Committed(int64_t end, int64_t store_timestamp);
   // Flusher, after a successful sync of everything below `end`.
   void Flushed(int64_t end);
 
@@ -82,6 +89,7 @@ class DurabilityTracker {
   std::atomic<int64_t> committed_{0};
   std::atomic<int64_t> flushed_{0};
   std::atomic<int64_t> last_store_timestamp_{0};
+  std::atomic<int64_t> committed_store_timestamp_{0};
   std::atomic<bool> read_only_{false};
 
   struct Waiter {

@@ -108,7 +108,7 @@ absl::Status WriteBufferCommitter::CommitAvailable() {
     buffer.Abort();
   } else {
     buffer.Release(to);
-    tracker_.Committed(to);
+    tracker_.Committed(to, timestamp);
     if (sync_) {
       tracker_.Flushed(to);
       if (on_synced_) on_synced_(timestamp);

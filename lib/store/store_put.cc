@@ -117,11 +117,17 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::AppendLocked(
     std::vector<Encoded>& batch) {
   RMQ_RETURN_IF_ERROR(CheckWritable());
   int64_t total = 0;
+  int64_t units = 0;
   for (Encoded& e : batch) {
     total += static_cast<int64_t>(e.bytes.size());
-    if (e.queue != nullptr) {
-      RMQ_RETURN_IF_ERROR(e.queue->PrepareUnit(e.queue->next_offset()));
-    }
+    if (e.queue != nullptr) ++units;
+  }
+  // A batch targets one queue: make room for all its units up front.
+  auto queued = std::find_if(batch.begin(), batch.end(),
+                             [](const Encoded& e) { return e.queue; });
+  if (queued != batch.end()) {
+    RMQ_RETURN_IF_ERROR(
+        queued->queue->PrepareUnits(queued->queue->next_offset(), units));
   }
   const int64_t timestamp = config_.clock->NowMs();
   RMQ_ASSIGN_OR_RETURN(int64_t phys, log_->PrepareAppend(total));
@@ -141,7 +147,7 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::AppendLocked(
       absl::Status unit =
           e.queue->PutUnit(queue_offset, CqUnit{phys, size, e.tags_code});
       if (!unit.ok()) {
-        // PrepareUnit made room: this is a bug or a vanished file. The record
+        // PrepareUnits made room: this is a bug or a vanished file. The record
         // is in the log; recovery will index it. Stop taking writes.
         tracker_.MarkReadOnly(unit);
       }

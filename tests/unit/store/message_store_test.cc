@@ -345,6 +345,26 @@ TEST_CASE("a batch gets consecutive offsets and one store time", "[store]") {
   CHECK_FALSE(store->PutBatch(mixed).ok());
 }
 
+TEST_CASE("a batch spilling into the next consume-queue file fails cleanly "
+          "on a full disk", "[store][faults]") {
+  auto fs = NewMemFileSystem();
+  StoreConfig config = SmallStoreConfig(fs);  // 300 units per CQ file
+  auto store = MustOpen(config);
+  for (int i = 0; i < 290; ++i) REQUIRE_OK(store->Put(Message("S", 0, "m")));
+  fs->SetCapacityBytes(fs->AllocatedBytes());  // no room for another file
+  std::vector<MessageToStore> batch(20, Message("S", 0, "batched"));
+  const int64_t end = store->MaxPhysicalOffset().value();
+  CHECK_THAT(store->PutBatch(batch).status(),
+             testing::StatusIs(absl::StatusCode::kResourceExhausted));
+  CHECK(store->MaxPhysicalOffset().value() == end);  // nothing appended
+  CHECK_FALSE(store->Stats().read_only);
+  fs->SetCapacityBytes(UINT64_MAX);
+  auto puts = store->PutBatch(batch);
+  REQUIRE_OK(puts);
+  CHECK(puts->back().queue_offset.value() == 309);
+  CHECK(store->MaxOffsetInQueue("S", QueueId(0)).value() == 310);
+}
+
 TEST_CASE("prepared transaction records take no queue offset", "[store]") {
   auto fs = NewMemFileSystem();
   auto store = MustOpen(SmallStoreConfig(fs));
