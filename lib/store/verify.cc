@@ -98,6 +98,17 @@ class Verifier {
         auto r = DecodeRecord(file.View(pos, file.size() - pos),
                               DecodeOptions{.check_crc = true});
         if (!r.ok()) {
+          // A record that is whole but whose body CRC fails: report it and
+          // go on, so one bad byte does not hide the rest of the segment.
+          auto whole = DecodeRecord(file.View(pos, file.size() - pos));
+          if (whole.ok() && !whole->is_blank()) {
+            Problem(absl::StrCat(file.path().string(), " @ ", pos, ": ",
+                                 r.status().message()));
+            NoteRecord(*whole, file.from() + pos);
+            pos += whole->total_size;
+            report_.log_end = file.from() + pos;
+            continue;
+          }
           const int64_t rest =
               CountNonZero(file.View(pos, file.size() - pos));
           if (!last) {
