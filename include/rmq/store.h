@@ -4,10 +4,10 @@
 // commitlog/, consumequeue/, index/, checkpoint, abort, lock.
 //
 // Thread-safety: every method may be called from any thread.
-// Visibility: a message is readable (Get, Query, LookByOffset) once Put returns.
-// Durability: under SYNC_FLUSH, Put returns after the record is synced (or
-// reports flush_timed_out); under ASYNC_FLUSH, background flushing per policy.
-// Errors: non-OK from Put means nothing was appended.
+// Visibility: a message is readable (Get, Query, LookByOffset) once Put
+// returns. Durability: under SYNC_FLUSH, Put returns after the record is synced
+// (or reports flush_timed_out); under ASYNC_FLUSH, background flushing per
+// policy. Errors: non-OK from Put means nothing was appended.
 
 #include <cstdint>
 #include <functional>
@@ -49,7 +49,7 @@ struct GetRequest {
   QueueId queue_id;
   QueueOffset offset;
   int32_t max_messages = 32;
-  int64_t max_bytes = INT64_MAX;  // on top of RocketMQ's transfer limits
+  int64_t max_bytes = INT64_MAX;      // on top of RocketMQ's transfer limits
   const TagFilter* filter = nullptr;  // null = all
 };
 
@@ -110,8 +110,8 @@ class MessageStore final {
   // returns false. Used by tools (dump, verify).
   absl::Status ScanCommitLog(
       PhysicalOffset from,
-      const std::function<bool(PhysicalOffset, std::span<const std::byte>)>&
-          fn) const;
+      const std::function<bool(PhysicalOffset, std::span<const std::byte>)>& fn)
+      const;
 
   // Makes everything appended so far durable.
   absl::Status Flush();

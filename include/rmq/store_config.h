@@ -22,8 +22,8 @@ enum class BrokerRole { kAsyncMaster, kSyncMaster, kSlave };
 
 struct StoreConfig {
   // --- paths and sizes -----------------------------------------------------
-  std::string store_path_root_dir = "store";   // storePathRootDir
-  std::string store_path_commit_log;           // "" = <root>/commitlog
+  std::string store_path_root_dir = "store";  // storePathRootDir
+  std::string store_path_commit_log;          // "" = <root>/commitlog
   int64_t mapped_file_size_commit_log = 1073741824;
   int64_t mapped_file_size_consume_queue = 6000000;  // rounded up to 20
   int32_t max_hash_slot_num = 5000000;
@@ -80,9 +80,9 @@ struct StoreConfig {
   int32_t write_buffer_bytes = 16 * 1024 * 1024;
 
   // --- not properties: collaborators and modes ------------------------------
-  std::shared_ptr<FileSystem> fs;    // null = PosixFileSystem()
-  std::shared_ptr<Clock> clock;      // null = SystemClock()
-  std::shared_ptr<Logger> logger;    // null = StderrLogger()
+  std::shared_ptr<FileSystem> fs;  // null = PosixFileSystem()
+  std::shared_ptr<Clock> clock;    // null = SystemClock()
+  std::shared_ptr<Logger> logger;  // null = StderrLogger()
   // Open for reading only: no lock, no abort file, no recovery writes, no
   // background threads; segment sizes are detected from the files. Put fails.
   bool read_only = false;

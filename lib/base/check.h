@@ -5,11 +5,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define RMQ_CHECK(cond, msg)                                            \
-  do {                                                                  \
-    if (!(cond)) [[unlikely]] {                                         \
+#define RMQ_CHECK(cond, msg)                                              \
+  do {                                                                    \
+    if (!(cond)) [[unlikely]] {                                           \
       std::fprintf(stderr, "%s:%d: RMQ_CHECK(%s) failed: %s\n", __FILE__, \
-                   __LINE__, #cond, msg);                               \
-      std::abort();                                                     \
-    }                                                                   \
+                   __LINE__, #cond, msg);                                 \
+      std::abort();                                                       \
+    }                                                                     \
   } while (false)

@@ -1,6 +1,6 @@
-#include <chrono>
-
 #include "rmq/clock.h"
+
+#include <chrono>
 
 namespace rmq {
 namespace {

@@ -1,6 +1,7 @@
 #pragma once
 // Big-endian loads and stores: every integer in RocketMQ's files and frames is
-// big-endian (Java ByteBuffer). GCC 12 has no std::byteswap, so we use builtins.
+// big-endian (Java ByteBuffer). GCC 12 has no std::byteswap, so we use
+// builtins.
 
 #include <bit>
 #include <cstddef>
@@ -36,9 +37,15 @@ inline void StoreBigEndian(std::byte* p, T value) {
   std::memcpy(p, &v, sizeof(v));
 }
 
-inline int16_t LoadBE16(const std::byte* p) { return LoadBigEndian<int16_t>(p); }
-inline int32_t LoadBE32(const std::byte* p) { return LoadBigEndian<int32_t>(p); }
-inline int64_t LoadBE64(const std::byte* p) { return LoadBigEndian<int64_t>(p); }
+inline int16_t LoadBE16(const std::byte* p) {
+  return LoadBigEndian<int16_t>(p);
+}
+inline int32_t LoadBE32(const std::byte* p) {
+  return LoadBigEndian<int32_t>(p);
+}
+inline int64_t LoadBE64(const std::byte* p) {
+  return LoadBigEndian<int64_t>(p);
+}
 inline void StoreBE16(std::byte* p, int16_t v) { StoreBigEndian(p, v); }
 inline void StoreBE32(std::byte* p, int32_t v) { StoreBigEndian(p, v); }
 inline void StoreBE64(std::byte* p, int64_t v) { StoreBigEndian(p, v); }

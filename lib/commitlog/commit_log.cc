@@ -49,9 +49,9 @@ absl::StatusOr<int64_t> CommitLog::PrepareAppend(int64_t size) {
     return absl::FailedPreconditionError("commit log is read-only");
   }
   if (size + kEndFileMinBlankLength > segments_.file_size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "a record of ", size, " bytes does not fit in a ",
-        segments_.file_size(), "-byte commit-log segment"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a record of ", size, " bytes does not fit in a ",
+                     segments_.file_size(), "-byte commit-log segment"));
   }
   if (current_ == nullptr) current_ = segments_.Last();
   if (current_ == nullptr || current_->IsFull()) {
@@ -100,9 +100,9 @@ int64_t CommitLog::WrittenOffset() const { return segments_.MaxOffset(); }
 absl::StatusOr<LogSlice> CommitLog::Read(int64_t offset, int64_t size,
                                          int64_t limit) const {
   if (offset < 0 || size < 0 || offset + size > limit) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "commit log range [", offset, ", ", offset + size,
-        ") is past the readable end ", limit));
+    return absl::OutOfRangeError(
+        absl::StrCat("commit log range [", offset, ", ", offset + size,
+                     ") is past the readable end ", limit));
   }
   std::shared_ptr<MappedFile> file = segments_.FindByOffset(offset);
   if (file == nullptr) {
@@ -111,9 +111,9 @@ absl::StatusOr<LogSlice> CommitLog::Read(int64_t offset, int64_t size,
   }
   const int64_t pos = offset - file->from();
   if (pos + size > file->size()) {
-    return absl::DataLossError(absl::StrCat(
-        "commit log range [", offset, ", ", offset + size,
-        ") crosses the end of ", file->path().string()));
+    return absl::DataLossError(
+        absl::StrCat("commit log range [", offset, ", ", offset + size,
+                     ") crosses the end of ", file->path().string()));
   }
   LogSlice slice;
   slice.bytes = file->View(pos, size);
@@ -126,8 +126,8 @@ absl::StatusOr<LogSlice> CommitLog::ReadRecord(int64_t offset,
   RMQ_ASSIGN_OR_RETURN(LogSlice head, Read(offset, 8, limit));
   const int32_t total = LoadBE32(head.bytes.data());
   if (total < 8) {
-    return absl::DataLossError(absl::StrCat(
-        "commit log offset ", offset, ": record size ", total));
+    return absl::DataLossError(
+        absl::StrCat("commit log offset ", offset, ": record size ", total));
   }
   return Read(offset, total, limit);
 }

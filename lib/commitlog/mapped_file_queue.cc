@@ -58,9 +58,8 @@ absl::Status MappedFileQueue::Load() {
           loaded.back()->path().string(), " (a segment file is missing)"));
     }
     if (from % file_size_ != 0) {
-      return absl::DataLossError(
-          absl::StrCat(path.string(), ": start offset is not a multiple of ",
-                       file_size_));
+      return absl::DataLossError(absl::StrCat(
+          path.string(), ": start offset is not a multiple of ", file_size_));
     }
     RMQ_ASSIGN_OR_RETURN(auto file, MapExisting(path, from, file_size_));
     loaded.push_back(std::move(file));
@@ -127,9 +126,9 @@ int64_t MappedFileQueue::MaxOffset() const {
 absl::Status MappedFileQueue::Append(std::shared_ptr<MappedFile> file) {
   absl::MutexLock lock(&mu_);
   if (!files_.empty() && files_.back()->end() != file->from()) {
-    return absl::InternalError(absl::StrCat(
-        "segment ", file->path().string(), " does not follow ",
-        files_.back()->path().string()));
+    return absl::InternalError(absl::StrCat("segment ", file->path().string(),
+                                            " does not follow ",
+                                            files_.back()->path().string()));
   }
   if (file_size_ == 0) file_size_ = file->size();
   files_.push_back(std::move(file));

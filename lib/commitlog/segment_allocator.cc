@@ -31,9 +31,9 @@ SegmentAllocator::~SegmentAllocator() {
   }
   absl::Status removed = RemovePending();
   if (!removed.ok()) {
-    logger_.Log(LogLevel::kWarn,
-                absl::StrCat("removing a pre-created segment: ",
-                             removed.ToString()));
+    logger_.Log(
+        LogLevel::kWarn,
+        absl::StrCat("removing a pre-created segment: ", removed.ToString()));
   }
 }
 
@@ -64,8 +64,8 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Create(
   }
   RMQ_ASSIGN_OR_RETURN(auto region, fs_.Map(path, map_options));
   if (!map_options.create &&
-      CountNonZero(std::span<const std::byte>(region->bytes()).first(
-          std::min<size_t>(4096, region->size()))) != 0) {
+      CountNonZero(std::span<const std::byte>(region->bytes())
+                       .first(std::min<size_t>(4096, region->size()))) != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         path.string(), " already exists and holds data past the log end"));
   }
@@ -85,9 +85,8 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Take(
     // Not started yet: we create it ourselves rather than race the thread
     // for the same file.
     if (requested_ == from) requested_.reset();
-    auto settled = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return !creating_;
-    };
+    auto settled = [this]()
+                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !creating_; };
     mu_.Await(absl::Condition(&settled));
     if (ready_from_ == from) {
       result = std::move(ready_);
@@ -95,9 +94,9 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Take(
       ready_ = absl::UnknownError("no segment");
     } else if (ready_from_.has_value()) {
       // A segment for another offset (the log was truncated): not ours.
-      logger_.Log(LogLevel::kInfo,
-                  absl::StrCat("discarding pre-created segment at ",
-                               *ready_from_));
+      logger_.Log(
+          LogLevel::kInfo,
+          absl::StrCat("discarding pre-created segment at ", *ready_from_));
     }
   }
   if (!result.ok()) {

@@ -23,8 +23,8 @@ void MonthBounds(int64_t now_ms, int64_t* start_ms, int64_t* next_ms) {
 
 }  // namespace
 
-UniqueKeyGenerator::UniqueKeyGenerator(const HostAddress& producer,
-                                       int32_t pid, int32_t process_constant) {
+UniqueKeyGenerator::UniqueKeyGenerator(const HostAddress& producer, int32_t pid,
+                                       int32_t process_constant) {
   std::byte buf[22];
   const int ip_len = producer.v6 ? 16 : 4;
   for (int i = 0; i < ip_len; ++i) buf[i] = std::byte{producer.ip[i]};

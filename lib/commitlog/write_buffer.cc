@@ -22,8 +22,8 @@ void WriteBuffer::Write(int64_t offset, std::span<const std::byte> bytes) {
   size_t done = 0;
   while (done < bytes.size()) {
     const int64_t pos = (offset + static_cast<int64_t>(done)) % capacity_;
-    const size_t n = std::min(bytes.size() - done,
-                              static_cast<size_t>(capacity_ - pos));
+    const size_t n =
+        std::min(bytes.size() - done, static_cast<size_t>(capacity_ - pos));
     std::memcpy(ring_.data() + pos, bytes.data() + done, n);
     done += n;
   }

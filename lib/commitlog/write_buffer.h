@@ -34,7 +34,8 @@ class WriteBuffer {
   void Zero(int64_t offset, int64_t length);
 
   // The buffered bytes of [from, to) (one or two spans: the ring may wrap).
-  std::vector<std::span<const std::byte>> Pieces(int64_t from, int64_t to) const;
+  std::vector<std::span<const std::byte>> Pieces(int64_t from,
+                                                 int64_t to) const;
   // Everything below `offset` is in the files: its space may be reused.
   void Release(int64_t offset);
   // Wakes and fails waiters (the store stops or turned read-only).

@@ -195,8 +195,8 @@ absl::Status ConsumeQueue::CorrectMinOffset(int64_t min_phy_offset) {
       return absl::OkStatus();
     }
   }
-  min_logic_offset_ = std::max(min_logic_offset_.load(),
-                               first.from() + first.wrote());
+  min_logic_offset_ =
+      std::max(min_logic_offset_.load(), first.from() + first.wrote());
   return absl::OkStatus();
 }
 
@@ -210,11 +210,10 @@ int64_t ConsumeQueue::MaxOffset() const {
 
 std::shared_ptr<CqFile> ConsumeQueue::FileFor(int64_t byte_offset) const {
   absl::MutexLock lock(&mu_);
-  auto it = std::upper_bound(
-      files_.begin(), files_.end(), byte_offset,
-      [](int64_t off, const std::shared_ptr<CqFile>& f) {
-        return off < f->from();
-      });
+  auto it = std::upper_bound(files_.begin(), files_.end(), byte_offset,
+                             [](int64_t off, const std::shared_ptr<CqFile>& f) {
+                               return off < f->from();
+                             });
   if (it == files_.begin()) return nullptr;
   --it;
   return byte_offset < (*it)->end() ? *it : nullptr;
@@ -224,9 +223,9 @@ absl::StatusOr<CqSlice> ConsumeQueue::ReadFrom(int64_t queue_offset) const {
   const int64_t byte_offset = queue_offset * kUnit;
   std::shared_ptr<CqFile> file = FileFor(byte_offset);
   if (file == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        "consume queue ", topic_, "/", queue_id_, " has no file for offset ",
-        queue_offset));
+    return absl::NotFoundError(
+        absl::StrCat("consume queue ", topic_, "/", queue_id_,
+                     " has no file for offset ", queue_offset));
   }
   RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
   const int64_t pos = byte_offset - file->from();
@@ -241,9 +240,9 @@ absl::StatusOr<CqSlice> ConsumeQueue::ReadFrom(int64_t queue_offset) const {
 absl::StatusOr<CqUnit> ConsumeQueue::UnitAt(int64_t queue_offset) const {
   RMQ_ASSIGN_OR_RETURN(CqSlice slice, ReadFrom(queue_offset));
   if (slice.units == 0) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "consume queue ", topic_, "/", queue_id_, " has no unit ",
-        queue_offset));
+    return absl::OutOfRangeError(absl::StrCat("consume queue ", topic_, "/",
+                                              queue_id_, " has no unit ",
+                                              queue_offset));
   }
   return slice.at(0);
 }
@@ -269,9 +268,9 @@ absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::CreateFile(int64_t from) {
     // synced by the consume-queue flusher, before the checkpoint counts them.
     RMQ_RETURN_IF_ERROR(fs_.CreateDirsNoSync(options_.dir));
   }
-  auto file = std::make_shared<CqFile>(options_.dir / OffsetToFileName(from),
-                                       from, options_.file_size, true, fs_,
-                                       cache_);
+  auto file =
+      std::make_shared<CqFile>(options_.dir / OffsetToFileName(from), from,
+                               options_.file_size, true, fs_, cache_);
   RMQ_RETURN_IF_ERROR(file->Create(4096));  // grown as the queue fills
   dir_unsynced_ = true;
   return file;
@@ -329,9 +328,9 @@ absl::Status ConsumeQueue::PrepareUnits(int64_t first, int64_t count) {
   const int64_t end = (first + count) * kUnit;
   RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file, WritableFileFor(begin));
   RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
-  RMQ_RETURN_IF_ERROR(file->EnsureAllocated(
-      *region, std::min(end, file->end()) - file->from(),
-      options_.allocate_ahead));
+  RMQ_RETURN_IF_ERROR(
+      file->EnsureAllocated(*region, std::min(end, file->end()) - file->from(),
+                            options_.allocate_ahead));
   if (end <= file->end()) return absl::OkStatus();
   // The units spill into the next file: create it now, kept aside until the
   // appender reaches it.

@@ -39,7 +39,7 @@ struct ConsumeQueueOptions {
 struct CqSlice {
   std::shared_ptr<MappedRegion> pin;
   const std::byte* data = nullptr;
-  int64_t units = 0;       // number of 20-byte units
+  int64_t units = 0;        // number of 20-byte units
   int64_t first_index = 0;  // queue offset of the first unit
   CqUnit at(int64_t i) const { return CqUnit::DecodeFrom(data + i * 20); }
 };
@@ -147,7 +147,7 @@ class ConsumeQueue {
   std::atomic<bool> in_dirty_list_{false};
   // A file was created in dir() whose directory entry is not synced yet.
   std::atomic<bool> dir_unsynced_{false};
-  int64_t next_offset_ = 0;  // appender only
+  int64_t next_offset_ = 0;               // appender only
   std::shared_ptr<CqFile> pending_next_;  // appender only
 };
 

@@ -24,8 +24,8 @@ absl::Status CqFile::Create(uint64_t allocate_bytes) {
   options.sync_dir = false;  // the consume-queue flusher syncs directories
   RMQ_ASSIGN_OR_RETURN(std::unique_ptr<MappedRegion> region,
                        fs_.Map(path_, options));
-  allocated_to_ = static_cast<int64_t>(std::min<uint64_t>(
-      allocate_bytes, static_cast<uint64_t>(size_)));
+  allocated_to_ = static_cast<int64_t>(
+      std::min<uint64_t>(allocate_bytes, static_cast<uint64_t>(size_)));
   {
     absl::MutexLock lock(&mu_);
     region_ = std::move(region);
@@ -77,7 +77,8 @@ absl::Status CqFile::EnsureAllocated(MappedRegion& region, int64_t pos,
   const int64_t start = std::min(allocated_to_, wrote());
   // Grow the allocation with the queue: a page for a new queue, up to `ahead`
   // for a busy one, so 100,000 mostly idle queues cost 400 MB, not 6 GB.
-  const int64_t step = std::clamp<int64_t>(pos, 4096, std::max<int64_t>(ahead, 4096));
+  const int64_t step =
+      std::clamp<int64_t>(pos, 4096, std::max<int64_t>(ahead, 4096));
   const int64_t end = std::min(size_, pos + step);
   RMQ_RETURN_IF_ERROR(region.Allocate(start, end - start));
   allocated_to_ = end;

@@ -27,8 +27,8 @@ class MappingCache;
 class CqFile : public std::enable_shared_from_this<CqFile> {
  public:
   // `fs` and `cache` must outlive the file.
-  CqFile(std::filesystem::path path, int64_t from, int64_t size,
-         bool writable, FileSystem& fs, MappingCache& cache);
+  CqFile(std::filesystem::path path, int64_t from, int64_t size, bool writable,
+         FileSystem& fs, MappingCache& cache);
   CqFile(const CqFile&) = delete;
   CqFile& operator=(const CqFile&) = delete;
 

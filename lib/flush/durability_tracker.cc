@@ -50,8 +50,7 @@ void DurabilityTracker::CompleteUpTo(int64_t end) {
   for (Done& d : done) std::move(d)(false);
 }
 
-void DurabilityTracker::AddWaiter(int64_t end, absl::Time deadline,
-                                  Done done) {
+void DurabilityTracker::AddWaiter(int64_t end, absl::Time deadline, Done done) {
   {
     absl::MutexLock lock(&mu_);
     if (end > flushed_.load() && !read_only_.load()) {

@@ -55,8 +55,9 @@ absl::StatusOr<WritableFile*> WriteBufferCommitter::FileFor(
   while (!files_.empty() && files_.begin()->first < segment.from()) {
     files_.erase(files_.begin());
   }
-  RMQ_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
-                       fs_.OpenWritable(segment.path(), WriteBackend::kIoUring));
+  RMQ_ASSIGN_OR_RETURN(
+      std::unique_ptr<WritableFile> file,
+      fs_.OpenWritable(segment.path(), WriteBackend::kIoUring));
   {
     absl::MutexLock lock(&mu_);
     backend_ = std::string(file->backend());
@@ -101,9 +102,10 @@ absl::Status WriteBufferCommitter::CommitAvailable() {
     from = chunk_end;
   }
   if (!status.ok()) {
-    logger_.Log(LogLevel::kError,
-                absl::StrCat("commit-log write failed, store is now read-only: ",
-                             status.ToString()));
+    logger_.Log(
+        LogLevel::kError,
+        absl::StrCat("commit-log write failed, store is now read-only: ",
+                     status.ToString()));
     tracker_.MarkReadOnly(status);
     buffer.Abort();
   } else {

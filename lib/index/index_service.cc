@@ -24,8 +24,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "io/incomplete_file.h"
 #include "base/strings.h"
+#include "io/incomplete_file.h"
 #include "rmq/message.h"
 
 namespace rmq {
@@ -110,8 +110,9 @@ absl::StatusOr<int> IndexService::Load(bool last_exit_ok,
     }
     absl::StatusOr<std::unique_ptr<IndexFile>> file =
         IndexFile::Open(fs_, path, options_.geometry, options_.writable);
-    if (!file.ok() && (!after_crash || file.status().code() ==
-                                           absl::StatusCode::kFailedPrecondition)) {
+    if (!file.ok() &&
+        (!after_crash ||
+         file.status().code() == absl::StatusCode::kFailedPrecondition)) {
       return file.status();  // a size mismatch is a configuration error
     }
     // §6.6: after a crash, a file with entries newer than the checkpoint may
@@ -125,8 +126,8 @@ absl::StatusOr<int> IndexService::Load(bool last_exit_ok,
       why = std::string(file.status().message());
     } else if (drop_rest) {
       why = "a previous index file was dropped";
-    } else if (after_crash && (*file)->header().end_timestamp >
-                                  index_checkpoint_timestamp) {
+    } else if (after_crash &&
+               (*file)->header().end_timestamp > index_checkpoint_timestamp) {
       why = absl::StrCat("endTimestamp ", (*file)->header().end_timestamp,
                          " > checkpoint indexMsgTimestamp ",
                          index_checkpoint_timestamp);
@@ -140,9 +141,8 @@ absl::StatusOr<int> IndexService::Load(bool last_exit_ok,
     drop_rest = true;
     if (file.ok()) file->reset();
     RMQ_RETURN_IF_ERROR(fs_.Remove(path));
-    logger_.Log(LogLevel::kWarn,
-                absl::StrCat("index: deleted ", path.string(),
-                             " after an unclean exit: ", why));
+    logger_.Log(LogLevel::kWarn, absl::StrCat("index: deleted ", path.string(),
+                                              " after an unclean exit: ", why));
     ++deleted;
   }
   // Otherwise a deleted file could reappear after a crash, once the

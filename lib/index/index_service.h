@@ -31,8 +31,8 @@ struct IndexServiceOptions {
 };
 
 struct IndexQueryResult {
-  std::vector<int64_t> phy_offsets;  // hash matches, unconfirmed, any order
-  int64_t last_update_timestamp = 0;  // newest file's endTimestamp
+  std::vector<int64_t> phy_offsets;    // hash matches, unconfirmed, any order
+  int64_t last_update_timestamp = 0;   // newest file's endTimestamp
   int64_t last_update_phy_offset = 0;  // newest file's endPhyOffset
 };
 

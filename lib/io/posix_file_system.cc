@@ -53,8 +53,9 @@ absl::StatusOr<std::unique_ptr<MappedRegion>> MapNewFile(
   auto region = PosixMappedRegion::Create(path, std::move(fd), options.size,
                                           options.writable);
   // fsync (not fdatasync) makes the size and the allocation durable, and the
-  // directory fsync makes the file's creation durable: after a crash the file
-  // is there, full size and zero-filled, or absent.
+  // directory fsync makes the file's creation durable. A process killed
+  // before this point can still leave the file short (typically empty): the
+  // store removes such files at load (io/incomplete_file.h).
   absl::Status durable = region.status();
   if (options.sync_dir) {  // else the caller syncs data and directory later
     if (durable.ok()) durable = Fsync(raw_fd, path);

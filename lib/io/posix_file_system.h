@@ -38,6 +38,7 @@ class PosixFs final : public FileSystem {
   absl::StatusOr<DiskUsage> Usage(const std::filesystem::path& path) override;
   absl::StatusOr<std::unique_ptr<FileLock>> Lock(
       const std::filesystem::path& path) override;
+
  private:
   absl::Status MakeDirs(const std::filesystem::path& dir, bool sync_parents);
 };

@@ -64,8 +64,8 @@ bool IndexBuilder::IndexAvailable() {
       }
       absl::Status built = index_.BuildIndex(*record);
       if (!built.ok()) {
-        logger_.Log(LogLevel::kError, absl::StrCat("index builder: ",
-                                                   built.ToString()));
+        logger_.Log(LogLevel::kError,
+                    absl::StrCat("index builder: ", built.ToString()));
         indexed_.store(offset);
         return false;
       }

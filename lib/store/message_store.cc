@@ -1,12 +1,11 @@
 // The public facade: forwards to MessageStore::Impl.
 
-#include "rmq/store.h"
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/java_hash.h"
 #include "base/strings.h"
+#include "rmq/store.h"
 #include "store/message_store_impl.h"
 
 namespace rmq {
@@ -47,15 +46,24 @@ bool TagFilter::Matches(int64_t tags_code) const {
 
 std::string_view GetStatusName(GetStatus status) {
   switch (status) {
-    case GetStatus::kFound: return "FOUND";
-    case GetStatus::kNoMatchedMessage: return "NO_MATCHED_MESSAGE";
-    case GetStatus::kMessageWasRemoving: return "MESSAGE_WAS_REMOVING";
-    case GetStatus::kOffsetFoundNull: return "OFFSET_FOUND_NULL";
-    case GetStatus::kOffsetOverflowBadly: return "OFFSET_OVERFLOW_BADLY";
-    case GetStatus::kOffsetOverflowOne: return "OFFSET_OVERFLOW_ONE";
-    case GetStatus::kOffsetTooSmall: return "OFFSET_TOO_SMALL";
-    case GetStatus::kNoMatchedLogicQueue: return "NO_MATCHED_LOGIC_QUEUE";
-    case GetStatus::kNoMessageInQueue: return "NO_MESSAGE_IN_QUEUE";
+    case GetStatus::kFound:
+      return "FOUND";
+    case GetStatus::kNoMatchedMessage:
+      return "NO_MATCHED_MESSAGE";
+    case GetStatus::kMessageWasRemoving:
+      return "MESSAGE_WAS_REMOVING";
+    case GetStatus::kOffsetFoundNull:
+      return "OFFSET_FOUND_NULL";
+    case GetStatus::kOffsetOverflowBadly:
+      return "OFFSET_OVERFLOW_BADLY";
+    case GetStatus::kOffsetOverflowOne:
+      return "OFFSET_OVERFLOW_ONE";
+    case GetStatus::kOffsetTooSmall:
+      return "OFFSET_TOO_SMALL";
+    case GetStatus::kNoMatchedLogicQueue:
+      return "NO_MATCHED_LOGIC_QUEUE";
+    case GetStatus::kNoMessageInQueue:
+      return "NO_MESSAGE_IN_QUEUE";
   }
   return "UNKNOWN";
 }
@@ -141,8 +149,8 @@ absl::StatusOr<int64_t> MessageStore::MessageStoreTime(
 
 absl::StatusOr<int64_t> MessageStore::EarliestMessageTime(
     std::string_view topic, QueueId queue) const {
-  return impl_->MessageStoreTime(
-      topic, queue.value(), impl_->MinOffsetInQueue(topic, queue.value()));
+  return impl_->MessageStoreTime(topic, queue.value(),
+                                 impl_->MinOffsetInQueue(topic, queue.value()));
 }
 
 absl::StatusOr<int64_t> MessageStore::EarliestMessageTime() const {

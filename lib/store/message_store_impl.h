@@ -53,16 +53,15 @@ class MessageStore::Impl {
   int64_t OffsetByTime(std::string_view topic, int32_t queue,
                        int64_t timestamp_ms) const;
   absl::StatusOr<int64_t> MessageStoreTime(std::string_view topic,
-                                           int32_t queue,
-                                           int64_t offset) const;
+                                           int32_t queue, int64_t offset) const;
   absl::StatusOr<int64_t> EarliestMessageTime() const;
   int64_t MinPhysicalOffset() const;
   int64_t MaxPhysicalOffset() const;
   std::vector<std::pair<std::string, int32_t>> ListQueues() const;
   absl::Status ScanCommitLog(
       int64_t from,
-      const std::function<bool(PhysicalOffset, std::span<const std::byte>)>&
-          fn) const;
+      const std::function<bool(PhysicalOffset, std::span<const std::byte>)>& fn)
+      const;
 
   // store_open.cc
   absl::Status Flush();

@@ -87,15 +87,14 @@ absl::Status MessageStore::Impl::OpenParts() {
   RMQ_RETURN_IF_ERROR(checkpoint_->Load());
 
   log_ = std::make_unique<CommitLog>(
-      CommitLogOptions{.dir = config_.CommitLogDir(),
-                       .file_size = read_only
-                                        ? 0
-                                        : config_.mapped_file_size_commit_log,
-                       .writable = !read_only,
-                       .write_buffer_bytes =
-                           config_.transient_store_pool_enable && !read_only
-                               ? config_.write_buffer_bytes
-                               : 0},
+      CommitLogOptions{
+          .dir = config_.CommitLogDir(),
+          .file_size = read_only ? 0 : config_.mapped_file_size_commit_log,
+          .writable = !read_only,
+          .write_buffer_bytes =
+              config_.transient_store_pool_enable && !read_only
+                  ? config_.write_buffer_bytes
+                  : 0},
       fs, logger);
   RMQ_RETURN_IF_ERROR(log_->Load());
 
@@ -137,20 +136,31 @@ absl::Status MessageStore::Impl::OpenParts() {
   }
 
   const int64_t index_files_removed = recovery_.index_files_removed;
-  RMQ_ASSIGN_OR_RETURN(
-      recovery_, RecoverStore(RecoveryContext{
-                     .config = config_,
-                     .log = *log_,
-                     .queues = *queues_,
-                     .checkpoint = *checkpoint_,
-                     .logger = logger,
-                     .delay_levels_ms = delay_levels_ms_,
-                     .last_exit_ok = last_exit_ok_,
-                     .read_only = read_only}));
+  RMQ_ASSIGN_OR_RETURN(recovery_, RecoverStore(RecoveryContext{
+                                      .config = config_,
+                                      .log = *log_,
+                                      .queues = *queues_,
+                                      .checkpoint = *checkpoint_,
+                                      .logger = logger,
+                                      .delay_levels_ms = delay_levels_ms_,
+                                      .last_exit_ok = last_exit_ok_,
+                                      .read_only = read_only}));
   recovery_.index_files_removed = index_files_removed;
+  if (!read_only) {
+    // What recovery read may still be only in the page cache (a killed
+    // process's writes survive it): sync it before calling it flushed.
+    RMQ_RETURN_IF_ERROR(
+        log_->SyncRange(recovery_.scan_from, log_->WrittenOffset()));
+    if (recovery_.last_store_timestamp > 0) {
+      checkpoint_->set_physic_msg_timestamp(recovery_.last_store_timestamp);
+      // The queues now hold every record up to the end: the next checkpoint
+      // may say so, so a later crash does not rescan from the beginning.
+      last_dispatch_timestamp_ = recovery_.last_store_timestamp;
+    }
+  }
   tracker_.Reset(log_->WrittenOffset());
-  logger.Log(LogLevel::kInfo, absl::StrCat("opened store ", root.string(),
-                                           ": ", recovery_.ToString()));
+  logger.Log(LogLevel::kInfo, absl::StrCat("opened store ", root.string(), ": ",
+                                           recovery_.ToString()));
   if (read_only) return absl::OkStatus();
 
   RMQ_RETURN_IF_ERROR(fs.WriteFile(config_.AbortPath(), ""));
@@ -174,8 +184,8 @@ absl::Status MessageStore::Impl::StartServices() {
         policy.sync, *log_, *config_.fs, tracker_, logger, on_synced);
     committer_->Start();
   }
-  flusher_ = std::make_unique<CommitLogFlusher>(policy, *log_, tracker_,
-                                                logger, on_synced);
+  flusher_ = std::make_unique<CommitLogFlusher>(policy, *log_, tracker_, logger,
+                                                on_synced);
   flusher_->Start();
 
   cq_flusher_ = std::make_unique<ConsumeQueueFlusher>(
@@ -208,8 +218,8 @@ absl::Status MessageStore::Impl::StartServices() {
       from = record.ok() ? last + static_cast<int64_t>(record->bytes.size())
                          : last;
     }
-    index_builder_ = std::make_unique<IndexBuilder>(*log_, tracker_, *index_,
-                                                    logger, from);
+    index_builder_ =
+        std::make_unique<IndexBuilder>(*log_, tracker_, *index_, logger, from);
     index_builder_->Start();
   }
   return absl::OkStatus();

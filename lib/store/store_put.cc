@@ -46,9 +46,8 @@ absl::Status MessageStore::Impl::CheckWritable() const {
     return absl::FailedPreconditionError("a slave store does not take puts");
   }
   if (tracker_.read_only()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("store is read-only: ",
-                     tracker_.read_only_reason().message()));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store is read-only: ", tracker_.read_only_reason().message()));
   }
   return absl::OkStatus();
 }
@@ -60,8 +59,8 @@ absl::StatusOr<MessageStore::Impl::Encoded> MessageStore::Impl::Encode(
   e.queue_id = message.queue_id;
   if (e.topic.empty() || e.topic.size() > kMaxTopicLengthV1 ||
       JavaStringLength(e.topic) > kMaxTopicLengthV1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "topic '", e.topic, "' must be 1 to 127 characters long"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("topic '", e.topic, "' must be 1 to 127 characters long"));
   }
   if (e.queue_id < 0) {
     return absl::InvalidArgumentError(
@@ -69,8 +68,8 @@ absl::StatusOr<MessageStore::Impl::Encoded> MessageStore::Impl::Encode(
   }
   if (static_cast<int64_t>(message.body.size()) > config_.max_message_size) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "message body of ", message.body.size(), " bytes exceeds maxMessageSize ",
-        config_.max_message_size));
+        "message body of ", message.body.size(),
+        " bytes exceeds maxMessageSize ", config_.max_message_size));
   }
   const int32_t tx = message.sys_flag & kSysFlagTransactionMask;
   MessageProperties properties = message.properties;
@@ -80,8 +79,8 @@ absl::StatusOr<MessageStore::Impl::Encoded> MessageStore::Impl::Encode(
   int32_t level = ParseDelayLevel(properties.Find(kPropertyDelayLevel));
   if (level > 0 &&
       (tx == kTransactionNotType || tx == kTransactionCommitType)) {
-    level = std::min<int32_t>(level,
-                              static_cast<int32_t>(delay_levels_ms_.size()));
+    level =
+        std::min<int32_t>(level, static_cast<int32_t>(delay_levels_ms_.size()));
     properties.Set(kPropertyRealTopic, e.topic);
     properties.Set(kPropertyRealQueueId, std::to_string(e.queue_id));
     e.topic = std::string(kScheduleTopic);
@@ -134,15 +133,16 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::AppendLocked(
   std::vector<PutResult> results;
   results.reserve(batch.size());
   for (Encoded& e : batch) {
-    const int64_t queue_offset = e.queue != nullptr ? e.queue->next_offset() : 0;
+    const int64_t queue_offset =
+        e.queue != nullptr ? e.queue->next_offset() : 0;
     auto bytes = std::as_writable_bytes(std::span(e.bytes));
     PatchRecordPosition(bytes, queue_offset, phys, timestamp);
     log_->Write(bytes);
     const int32_t size = static_cast<int32_t>(bytes.size());
     if (e.queue != nullptr) {
       if (e.scheduled) {
-        e.tags_code = ComputeTagsCode(e.topic, e.properties, timestamp,
-                                      delay_levels_ms_);
+        e.tags_code =
+            ComputeTagsCode(e.topic, e.properties, timestamp, delay_levels_ms_);
       }
       absl::Status unit =
           e.queue->PutUnit(queue_offset, CqUnit{phys, size, e.tags_code});
@@ -197,8 +197,8 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::Append(
       put_failures_.fetch_add(1, std::memory_order_relaxed);
       return e.status();
     }
-    if (!batch.empty() && (e->topic != batch[0].topic ||
-                           e->queue_id != batch[0].queue_id)) {
+    if (!batch.empty() &&
+        (e->topic != batch[0].topic || e->queue_id != batch[0].queue_id)) {
       return absl::InvalidArgumentError(
           "a batch must target one topic and queue");
     }
@@ -220,9 +220,9 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::Append(
     const PutResult& last = results->back();
     if (!committer_->WaitCommitted(last.physical_offset.value() + last.bytes)) {
       put_failures_.fetch_add(1, std::memory_order_relaxed);
-      return absl::UnavailableError(absl::StrCat(
-          "the commit-log write failed: ",
-          tracker_.read_only_reason().message()));
+      return absl::UnavailableError(
+          absl::StrCat("the commit-log write failed: ",
+                       tracker_.read_only_reason().message()));
     }
   }
   if (index_builder_ != nullptr) index_builder_->Notify();

@@ -29,8 +29,8 @@ struct BatchLimits {
 };
 
 // RocketMQ's isTheBatchFull, plus the caller's own byte limit.
-bool BatchFull(const BatchLimits& l, int64_t size, int64_t bytes,
-               int64_t count, bool in_disk) {
+bool BatchFull(const BatchLimits& l, int64_t size, int64_t bytes, int64_t count,
+               bool in_disk) {
   if (bytes == 0 || count == 0) return false;
   if (count >= l.max_messages) return true;
   if (bytes + size > l.max_bytes) return true;
@@ -95,12 +95,12 @@ absl::StatusOr<GetResult> MessageStore::Impl::Get(
   const int64_t readable = ReadableEnd();
   const int64_t memory_window =
       PhysicalMemoryBytes() * config_.access_message_in_memory_max_ratio / 100;
-  const BatchLimits limits{
-      request.max_messages, request.max_bytes,
-      config_.max_transfer_bytes_on_message_in_disk,
-      config_.max_transfer_count_on_message_in_disk,
-      config_.max_transfer_bytes_on_message_in_memory,
-      config_.max_transfer_count_on_message_in_memory};
+  const BatchLimits limits{request.max_messages,
+                           request.max_bytes,
+                           config_.max_transfer_bytes_on_message_in_disk,
+                           config_.max_transfer_count_on_message_in_disk,
+                           config_.max_transfer_bytes_on_message_in_memory,
+                           config_.max_transfer_count_on_message_in_memory};
   const int64_t scan_units = std::min<int64_t>(
       units->units,
       std::max<int64_t>(16000, int64_t{request.max_messages} * 20) /
@@ -150,7 +150,8 @@ absl::StatusOr<GetResult> MessageStore::Impl::Get(
 absl::StatusOr<GetResult> MessageStore::Impl::LookByOffset(
     int64_t offset) const {
   if (shut_down_) return absl::FailedPreconditionError("store is shut down");
-  RMQ_ASSIGN_OR_RETURN(LogSlice record, log_->ReadRecord(offset, ReadableEnd()));
+  RMQ_ASSIGN_OR_RETURN(LogSlice record,
+                       log_->ReadRecord(offset, ReadableEnd()));
   GetResult result;
   result.status = GetStatus::kFound;
   result.records.push_back(StoredRecord{PhysicalOffset(offset), record.bytes});
@@ -176,8 +177,8 @@ bool MessageStore::Impl::RecordHasKey(const RecordView& record,
 }
 
 absl::StatusOr<QueryResult> MessageStore::Impl::QueryByKey(
-    std::string_view topic, std::string_view key, int32_t max,
-    int64_t begin_ms, int64_t end_ms) const {
+    std::string_view topic, std::string_view key, int32_t max, int64_t begin_ms,
+    int64_t end_ms) const {
   if (shut_down_) return absl::FailedPreconditionError("store is shut down");
   if (index_ == nullptr) {
     return absl::FailedPreconditionError(
@@ -186,8 +187,7 @@ absl::StatusOr<QueryResult> MessageStore::Impl::QueryByKey(
   if (index_builder_ != nullptr) index_builder_->CatchUp();
   IndexQueryResult hits =
       index_->QueryOffsets(topic, key, INT32_MAX, begin_ms, end_ms);
-  std::sort(hits.phy_offsets.begin(), hits.phy_offsets.end(),
-            std::greater<>());
+  std::sort(hits.phy_offsets.begin(), hits.phy_offsets.end(), std::greater<>());
   hits.phy_offsets.erase(
       std::unique(hits.phy_offsets.begin(), hits.phy_offsets.end()),
       hits.phy_offsets.end());
@@ -203,7 +203,8 @@ absl::StatusOr<QueryResult> MessageStore::Impl::QueryByKey(
     absl::StatusOr<RecordView> record = DecodeRecord(slice->bytes);
     // Only hashes are stored in the index: confirm the key on the record.
     if (!record.ok() || !RecordHasKey(*record, topic, key)) continue;
-    result.records.push_back(StoredRecord{PhysicalOffset(offset), slice->bytes});
+    result.records.push_back(
+        StoredRecord{PhysicalOffset(offset), slice->bytes});
     AddPin(result.pins, std::move(slice->pin));
   }
   std::reverse(result.records.begin(), result.records.end());
@@ -269,8 +270,8 @@ absl::StatusOr<int64_t> MessageStore::Impl::MessageStoreTime(
     std::string_view topic, int32_t queue, int64_t offset) const {
   const ConsumeQueue* q = queues_->Find(topic, queue);
   if (q == nullptr) {
-    return absl::NotFoundError(absl::StrCat("no queue ", AsAbsl(topic), "/",
-                                            queue));
+    return absl::NotFoundError(
+        absl::StrCat("no queue ", AsAbsl(topic), "/", queue));
   }
   return StoreTimeAt(*q, offset);
 }
@@ -291,9 +292,8 @@ int64_t MessageStore::Impl::MaxPhysicalOffset() const { return ReadableEnd(); }
 std::vector<std::pair<std::string, int32_t>> MessageStore::Impl::ListQueues()
     const {
   std::vector<std::pair<std::string, int32_t>> all;
-  queues_->ForEach([&all](ConsumeQueue& q) {
-    all.emplace_back(q.topic(), q.queue_id());
-  });
+  queues_->ForEach(
+      [&all](ConsumeQueue& q) { all.emplace_back(q.topic(), q.queue_id()); });
   std::sort(all.begin(), all.end());
   return all;
 }

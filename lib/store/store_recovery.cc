@@ -16,13 +16,15 @@ using RecordFn = std::function<absl::Status(const RecordView&, int64_t)>;
 
 absl::StatusOr<int64_t> ScanSegments(
     const std::vector<std::shared_ptr<MappedFile>>& files, size_t start,
-    bool check_crc, const RecordFn& fn, std::string* why) {
+    bool check_crc, const RecordFn& fn, std::string* why,
+    int64_t* last_store_timestamp = nullptr) {
   size_t i = start;
   int64_t pos = 0;
   while (i < files.size()) {
     const MappedFile& file = *files[i];
-    absl::StatusOr<RecordView> record = DecodeRecord(
-        file.View(pos, file.size() - pos), DecodeOptions{.check_crc = check_crc});
+    absl::StatusOr<RecordView> record =
+        DecodeRecord(file.View(pos, file.size() - pos),
+                     DecodeOptions{.check_crc = check_crc});
     if (!record.ok()) {
       *why = absl::StrCat(file.path().string(), " @ ", pos, ": ",
                           record.status().message());
@@ -44,6 +46,9 @@ absl::StatusOr<int64_t> ScanSegments(
       return file.from() + pos;
     }
     if (fn) RMQ_RETURN_IF_ERROR(fn(*record, file.from() + pos));
+    if (last_store_timestamp != nullptr) {
+      *last_store_timestamp = record->store_timestamp;
+    }
     pos += record->total_size;
   }
   *why = "end of the last segment";
@@ -128,10 +133,10 @@ absl::StatusOr<RecoveryReport> RecoverStore(const RecoveryContext& context) {
                                   : RecoveryReport::Mode::kNormal;
   size_t start = files.size() >= 3 ? files.size() - 3 : 0;
   if (abnormal && !files.empty()) {
-    const int64_t safe = context.config.message_index_enable &&
-                                 context.config.message_index_safe
-                             ? context.checkpoint.MinTimestampIndex()
-                             : context.checkpoint.MinTimestamp();
+    const int64_t safe =
+        context.config.message_index_enable && context.config.message_index_safe
+            ? context.checkpoint.MinTimestampIndex()
+            : context.checkpoint.MinTimestamp();
     start = AbnormalStartFile(files, safe);
   }
   report.scan_from = files.empty() ? 0 : files[start]->from();
@@ -139,7 +144,7 @@ absl::StatusOr<RecoveryReport> RecoverStore(const RecoveryContext& context) {
   RMQ_ASSIGN_OR_RETURN(
       report.log_end,
       ScanSegments(files, start, context.config.check_crc_on_recover, nullptr,
-                   &report.stopped_because));
+                   &report.stopped_because, &report.last_store_timestamp));
 
   RMQ_ASSIGN_OR_RETURN(MappedFileQueue::TruncateResult cut,
                        context.log.segments().Truncate(report.log_end));
@@ -147,8 +152,8 @@ absl::StatusOr<RecoveryReport> RecoverStore(const RecoveryContext& context) {
   report.files_removed = cut.files_removed;
 
   if (abnormal) {
-    RMQ_RETURN_IF_ERROR(DropUntrustedUnits(context, report.scan_from,
-                                           report.log_end));
+    RMQ_RETURN_IF_ERROR(
+        DropUntrustedUnits(context, report.scan_from, report.log_end));
   }
   // Units pointing past the end describe messages that are gone.
   absl::Status truncated;
@@ -167,10 +172,9 @@ absl::StatusOr<RecoveryReport> RecoverStore(const RecoveryContext& context) {
   // after a crash, else from the queues' max physical offset (RocketMQ's
   // reput at start-up).
   if (!context.read_only && !files.empty()) {
-    const int64_t from =
-        abnormal ? report.scan_from
-                 : std::max(context.log.MinOffset(),
-                            context.queues.max_phy_offset());
+    const int64_t from = abnormal ? report.scan_from
+                                  : std::max(context.log.MinOffset(),
+                                             context.queues.max_phy_offset());
     const auto remaining = context.log.segments().Files();
     for (size_t i = 0; i < remaining.size(); ++i) {
       if (remaining[i]->end() <= from) continue;

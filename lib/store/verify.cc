@@ -44,12 +44,14 @@ class Verifier {
   }
 
  private:
-  void Problem(std::string text) { report_.problems.push_back(std::move(text)); }
+  void Problem(std::string text) {
+    report_.problems.push_back(std::move(text));
+  }
 
   int32_t QueueIndex(std::string_view topic, int32_t queue) {
     auto key = std::make_pair(std::string(topic), queue);
-    auto [it, inserted] = queue_ids_.try_emplace(
-        key, static_cast<int32_t>(queue_names_.size()));
+    auto [it, inserted] =
+        queue_ids_.try_emplace(key, static_cast<int32_t>(queue_names_.size()));
     if (inserted) {
       queue_names_.push_back(key);
       last_queue_offset_.push_back(-1);
@@ -65,8 +67,8 @@ class Verifier {
     if (tx == kTransactionNotType || tx == kTransactionCommitType) {
       info.queue_index = QueueIndex(r.topic, r.queue_id);
       info.queue_offset = r.queue_offset;
-      info.tags_code = ComputeTagsCode(r.topic, r.properties,
-                                       r.store_timestamp, delay_levels_);
+      info.tags_code = ComputeTagsCode(r.topic, r.properties, r.store_timestamp,
+                                       delay_levels_);
       int64_t& last = last_queue_offset_[info.queue_index];
       if (last >= 0 && r.queue_offset != last + 1) {
         Problem(absl::StrCat("record at ", phys, " (", AsAbsl(r.topic), "/",
@@ -81,9 +83,8 @@ class Verifier {
 
   absl::Status VerifyLog() {
     log_ = std::make_unique<MappedFileQueue>(
-        MappedFileQueueOptions{.dir = config_.CommitLogDir(),
-                               .file_size = 0,
-                               .writable = false},
+        MappedFileQueueOptions{
+            .dir = config_.CommitLogDir(), .file_size = 0, .writable = false},
         fs_);
     RMQ_RETURN_IF_ERROR(log_->Load());
     const auto files = log_->Files();
@@ -109,8 +110,7 @@ class Verifier {
             report_.log_end = file.from() + pos;
             continue;
           }
-          const int64_t rest =
-              CountNonZero(file.View(pos, file.size() - pos));
+          const int64_t rest = CountNonZero(file.View(pos, file.size() - pos));
           if (!last) {
             Problem(absl::StrCat(file.path().string(), " @ ", pos, ": ",
                                  r.status().message(),
@@ -164,9 +164,8 @@ class Verifier {
     });
     for (size_t i = 0; i < seen.size() && i < queue_names_.size(); ++i) {
       if (!seen[i] && last_queue_offset_[i] >= 0) {
-        Problem(absl::StrCat("the log has messages for ",
-                             queue_names_[i].first, "/",
-                             queue_names_[i].second,
+        Problem(absl::StrCat("the log has messages for ", queue_names_[i].first,
+                             "/", queue_names_[i].second,
                              " but there is no consume queue"));
       }
     }
@@ -180,8 +179,8 @@ class Verifier {
     for (int64_t off = min; off < max; ++off) {
       auto unit = q.UnitAt(off);
       if (!unit.ok()) {
-        Problem(absl::StrCat(name, " unit ", off, ": ",
-                             unit.status().message()));
+        Problem(
+            absl::StrCat(name, " unit ", off, ": ", unit.status().message()));
         return;
       }
       ++report_.units;
@@ -198,8 +197,7 @@ class Verifier {
         Problem(absl::StrCat(
             name, " unit ", off, " (", unit->phy_offset, ", ", unit->size,
             ", tags ", unit->tags_code, ") disagrees with its record (",
-            r.queue_index >= 0 ? queue_names_[r.queue_index].first : "-",
-            "/",
+            r.queue_index >= 0 ? queue_names_[r.queue_index].first : "-", "/",
             r.queue_index >= 0 ? queue_names_[r.queue_index].second : -1,
             " offset ", r.queue_offset, ", size ", r.size, ", tags ",
             r.tags_code, ")"));
@@ -310,8 +308,8 @@ class Verifier {
             item.phy_offset < report_.log_end &&
             (!records_.contains(item.phy_offset) ||
              !RecordHasKeyHash(item.phy_offset, item.key_hash))) {
-          Problem(absl::StrCat("index/", name, ": item ", cur,
-                               " points at ", item.phy_offset,
+          Problem(absl::StrCat("index/", name, ": item ", cur, " points at ",
+                               item.phy_offset,
                                " which is not a record with that key"));
         }
         if (item.prev >= cur) {

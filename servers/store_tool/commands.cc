@@ -80,10 +80,10 @@ int Load(const Options& o, std::istream& in) {
         message.ok() ? absl::StatusOr<PutResult>(absl::UnknownError(""))
                      : message.status();
     if (message.ok()) {
-      const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now()
-                                  .time_since_epoch())
-                              .count();
+      const int64_t now =
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
       if (message->properties.Find(kPropertyUniqKey) == nullptr) {
         message->properties.Set(kPropertyUniqKey, keys.Next(now));
       }
@@ -107,15 +107,15 @@ int Load(const Options& o, std::istream& in) {
   }
   const absl::Status closed = (*store)->Shutdown();
   if (!closed.ok()) return Fail("load", closed);
-  const double seconds = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now() - started)
-                             .count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
   std::cout << absl::StrCat(
       "{\"loaded\":", loaded, ",\"lines\":", line_number,
       ",\"firstOffset\":", first, ",\"lastOffset\":", last,
-      ",\"flushTimeouts\":", timeouts, ",\"elapsedMs\":",
-      static_cast<int64_t>(seconds * 1000), ",\"ok\":",
-      exit_code == 0 ? "true" : "false", "}\n");
+      ",\"flushTimeouts\":", timeouts,
+      ",\"elapsedMs\":", static_cast<int64_t>(seconds * 1000),
+      ",\"ok\":", exit_code == 0 ? "true" : "false", "}\n");
   return exit_code;
 }
 
@@ -125,7 +125,8 @@ int Dump(const Options& o) {
   std::string out;
   if (!o.topic.has_value()) {
     absl::Status scanned = (*store)->ScanCommitLog(
-        PhysicalOffset(0), [&out](PhysicalOffset, std::span<const std::byte> b) {
+        PhysicalOffset(0),
+        [&out](PhysicalOffset, std::span<const std::byte> b) {
           PrintRecord(b, &out);
           return true;
         });
@@ -206,8 +207,8 @@ int Stat(const Options& o) {
     } else {
       topics += ",";
     }
-    absl::StrAppend(&topics, "\"", queue, "\":{\"min\":", min, ",\"max\":",
-                    max, "}");
+    absl::StrAppend(&topics, "\"", queue, "\":{\"min\":", min, ",\"max\":", max,
+                    "}");
   }
   if (!current.empty()) topics += "}";
   std::cout << absl::StrCat(

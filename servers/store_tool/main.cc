@@ -1,9 +1,8 @@
 // rmq-store: the operator's tool for a store directory.
 //   rmq-store load   --store DIR [--config FILE]     JSON lines on stdin
 //   rmq-store dump   --store DIR [--topic T] [--queue Q]
-//   rmq-store query  --store DIR --topic T --key K [--max N] [--begin MS --end MS]
-//   rmq-store verify --store DIR
-//   rmq-store stat   --store DIR
+//   rmq-store query  --store DIR --topic T --key K [--max N] [--begin MS --end
+//   MS] rmq-store verify --store DIR rmq-store stat   --store DIR
 
 #include <iostream>
 
@@ -11,8 +10,9 @@
 #include "commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"rmq-store: load, dump, query, verify and inspect a RocketMQ "
-               "store directory"};
+  CLI::App app{
+      "rmq-store: load, dump, query, verify and inspect a RocketMQ "
+      "store directory"};
   app.require_subcommand(1);
   rmq::tool::Options o;
   auto common = [&o](CLI::App* sub) {

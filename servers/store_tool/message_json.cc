@@ -128,8 +128,8 @@ std::string RecordToJson(const RecordView& r) {
 namespace {
 
 absl::Status TypeError(std::string_view field, std::string_view expected) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "field \"", AsAbsl(field), "\" must be ", AsAbsl(expected)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("field \"", AsAbsl(field), "\" must be ", AsAbsl(expected)));
 }
 
 absl::StatusOr<int64_t> Integer(const rapidjson::Value& v,
@@ -156,9 +156,9 @@ absl::StatusOr<MessageToStore> MessageFromJson(std::string_view line) {
   rapidjson::Document doc;
   doc.Parse(line.data(), line.size());
   if (doc.HasParseError()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "malformed JSON at column ", doc.GetErrorOffset() + 1, ": ",
-        rapidjson::GetParseError_En(doc.GetParseError())));
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed JSON at column ", doc.GetErrorOffset() + 1,
+                     ": ", rapidjson::GetParseError_En(doc.GetParseError())));
   }
   if (!doc.IsObject()) {
     return absl::InvalidArgumentError("expected a JSON object");

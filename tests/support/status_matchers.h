@@ -2,7 +2,6 @@
 // Catch2 helpers for absl::Status: REQUIRE_OK prints the status on failure.
 
 #include <catch2/catch.hpp>
-
 #include <sstream>
 #include <string>
 
@@ -42,16 +41,16 @@ struct StringMaker<absl::Status> {
 };
 }  // namespace Catch
 
-#define REQUIRE_OK(expr)                                               \
-  do {                                                                 \
-    const auto& rmq_req_ok_ = (expr);                                  \
-    INFO(::rmq::testing::GetStatus(rmq_req_ok_).ToString());           \
-    REQUIRE(::rmq::testing::GetStatus(rmq_req_ok_).ok());              \
+#define REQUIRE_OK(expr)                                     \
+  do {                                                       \
+    const auto& rmq_req_ok_ = (expr);                        \
+    INFO(::rmq::testing::GetStatus(rmq_req_ok_).ToString()); \
+    REQUIRE(::rmq::testing::GetStatus(rmq_req_ok_).ok());    \
   } while (false)
 
-#define CHECK_OK(expr)                                                 \
-  do {                                                                 \
-    const auto& rmq_chk_ok_ = (expr);                                  \
-    INFO(::rmq::testing::GetStatus(rmq_chk_ok_).ToString());           \
-    CHECK(::rmq::testing::GetStatus(rmq_chk_ok_).ok());                \
+#define CHECK_OK(expr)                                       \
+  do {                                                       \
+    const auto& rmq_chk_ok_ = (expr);                        \
+    INFO(::rmq::testing::GetStatus(rmq_chk_ok_).ToString()); \
+    CHECK(::rmq::testing::GetStatus(rmq_chk_ok_).ok());      \
   } while (false)

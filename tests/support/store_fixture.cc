@@ -6,8 +6,7 @@
 
 namespace rmq::testing {
 
-StoreConfig SmallStoreConfig(std::shared_ptr<FileSystem> fs,
-                             std::string root) {
+StoreConfig SmallStoreConfig(std::shared_ptr<FileSystem> fs, std::string root) {
   StoreConfig config;
   config.store_path_root_dir = std::move(root);
   config.mapped_file_size_commit_log = 64 * 1024;

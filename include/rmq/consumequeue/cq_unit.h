@@ -10,7 +10,8 @@ namespace rmq {
 
 struct CqUnit {
   static constexpr int kSize = 20;
-  // RocketMQ fills the gap before a queue's first unit with these ("pre-blank").
+  // RocketMQ fills the gap before a queue's first unit with these
+  // ("pre-blank").
   static constexpr int32_t kBlankSize = 0x7FFFFFFF;
 
   int64_t phy_offset = 0;

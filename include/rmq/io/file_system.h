@@ -1,7 +1,7 @@
 #pragma once
 // The store's one I/O seam. Every file the store touches goes through a
-// FileSystem, so tests can inject ENOSPC, short writes, fsync failures and power
-// loss (see mem_file_system.h), and so the I/O primitives can be audited.
+// FileSystem, so tests can inject ENOSPC, short writes, fsync failures and
+// power loss (see mem_file_system.h), and so the I/O primitives can be audited.
 //
 // Writes into a mapped region are plain memcpy's and cannot fail with a status;
 // on a sparse or truncated file they would fail with SIGBUS. So the seam sits

@@ -2,7 +2,6 @@
 // covers reopening, crashes and faults).
 
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <thread>
 
@@ -127,11 +126,10 @@ TEST_CASE("tiny segments roll with BLANK markers and reads cross files",
     }
   }
   int records = 0;
-  REQUIRE_OK(store->ScanCommitLog(PhysicalOffset(0),
-                                  [&](PhysicalOffset, auto) {
-                                    ++records;
-                                    return true;
-                                  }));
+  REQUIRE_OK(store->ScanCommitLog(PhysicalOffset(0), [&](PhysicalOffset, auto) {
+    ++records;
+    return true;
+  }));
   CHECK(records == 400);
   REQUIRE_OK(store->Shutdown());
   auto report = VerifyStore(config);
@@ -151,9 +149,9 @@ TEST_CASE("concurrent producers get unique offsets and a clean store",
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPuts; ++i) {
-        auto put = store->Put(Message("C", (t + i) % 8,
-                                      "t" + std::to_string(t) + "-" +
-                                          std::to_string(i)));
+        auto put = store->Put(
+            Message("C", (t + i) % 8,
+                    "t" + std::to_string(t) + "-" + std::to_string(i)));
         if (put.ok()) results[t].push_back(*put);
       }
     });
@@ -208,8 +206,8 @@ TEST_CASE("the tag filter skips other tags by hash code", "[store]") {
   auto fs = NewMemFileSystem();
   auto store = MustOpen(SmallStoreConfig(fs));
   for (int i = 0; i < 9; ++i) {
-    REQUIRE_OK(store->Put(Message("F", 0, std::to_string(i),
-                                  i % 3 == 0 ? "TagA" : "TagB")));
+    REQUIRE_OK(store->Put(
+        Message("F", 0, std::to_string(i), i % 3 == 0 ? "TagA" : "TagB")));
   }
   auto filter = TagFilter::FromExpression("TagA || TagC");
   REQUIRE_OK(filter);
@@ -259,8 +257,8 @@ TEST_CASE("a message is found by its UNIQ_KEY", "[store][index]") {
   MessageToStore m = Message("U", 0, "unique");
   m.properties.Set(kPropertyUniqKey, "C0A8000A30391B6D358647B75FFF0000");
   REQUIRE_OK(store->Put(m));
-  auto found = store->QueryByKey("U", "C0A8000A30391B6D358647B75FFF0000", 32,
-                                 0, INT64_MAX);
+  auto found = store->QueryByKey("U", "C0A8000A30391B6D358647B75FFF0000", 32, 0,
+                                 INT64_MAX);
   REQUIRE_OK(found);
   REQUIRE(found->records.size() == 1);
 }
@@ -314,8 +312,8 @@ TEST_CASE("a DELAY message goes to SCHEDULE_TOPIC_XXXX with its deliver time",
   CHECK(*props.Find(kPropertyRealTopic) == "TopicTest");
   CHECK(*props.Find(kPropertyRealQueueId) == "1");
   // The tag filter sees the deliver time, 10 s after the store time (TV-12).
-  auto deliver = TagFilter::FromHashCodes(
-      {static_cast<int32_t>(1700000000123 + 10000)});
+  auto deliver =
+      TagFilter::FromHashCodes({static_cast<int32_t>(1700000000123 + 10000)});
   CHECK(MustGet(*store, std::string(kScheduleTopic), 2, 0, 32, &deliver)
             .records.size() == 1);
 }
@@ -345,8 +343,10 @@ TEST_CASE("a batch gets consecutive offsets and one store time", "[store]") {
   CHECK_FALSE(store->PutBatch(mixed).ok());
 }
 
-TEST_CASE("a batch spilling into the next consume-queue file fails cleanly "
-          "on a full disk", "[store][faults]") {
+TEST_CASE(
+    "a batch spilling into the next consume-queue file fails cleanly "
+    "on a full disk",
+    "[store][faults]") {
   auto fs = NewMemFileSystem();
   StoreConfig config = SmallStoreConfig(fs);  // 300 units per CQ file
   auto store = MustOpen(config);
@@ -387,8 +387,7 @@ TEST_CASE("a second open of a locked store fails clearly", "[store]") {
   REQUIRE_FALSE(second.ok());
   CHECK_THAT(second.status(),
              testing::StatusIs(absl::StatusCode::kFailedPrecondition));
-  CHECK_THAT(std::string(second.status().message()),
-             Catch::Contains("store"));
+  CHECK_THAT(std::string(second.status().message()), Catch::Contains("store"));
 }
 
 TEST_CASE("a read-only open reads without writing and refuses puts",

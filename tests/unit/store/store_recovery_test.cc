@@ -2,12 +2,12 @@
 // corrupted files, and I/O faults.
 
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 #include "base/endian.h"
 #include "rmq/store.h"
 #include "rmq/verify.h"
+#include "support/fake_clock.h"
 #include "support/fault_injection_file_system.h"
 #include "support/status_matchers.h"
 #include "support/store_fixture.h"
@@ -58,8 +58,8 @@ TEST_CASE("a clean reopen keeps everything and continues the offsets",
   {
     auto store = MustOpen(config);
     for (int i = 0; i < 500; ++i) {
-      auto put = store->Put(Message("Re", i % 4, BodyFor(i), "", "k" +
-                                    std::to_string(i)));
+      auto put = store->Put(
+          Message("Re", i % 4, BodyFor(i), "", "k" + std::to_string(i)));
       REQUIRE_OK(put);
       puts.push_back(*put);
     }
@@ -70,7 +70,8 @@ TEST_CASE("a clean reopen keeps everything and continues the offsets",
   const StoreStats stats = store->Stats();
   CHECK(stats.recovery.mode == RecoveryReport::Mode::kNormal);
   CHECK(stats.recovery.bytes_dropped == 0);
-  for (int i = 0; i < 500; ++i) CheckPresent(*store, puts[i], "Re", i % 4, BodyFor(i));
+  for (int i = 0; i < 500; ++i)
+    CheckPresent(*store, puts[i], "Re", i % 4, BodyFor(i));
   auto next = store->Put(Message("Re", 0, "after"));
   REQUIRE_OK(next);
   CHECK(next->queue_offset.value() == 125);
@@ -179,8 +180,8 @@ void Corrupt(FileSystem& fs, const StoreConfig& config, int64_t offset,
   MapOptions options;
   options.size = static_cast<uint64_t>(size);
   options.create = false;
-  auto region = fs.Map(std::filesystem::path(config.CommitLogDir()) / name,
-                       options);
+  auto region =
+      fs.Map(std::filesystem::path(config.CommitLogDir()) / name, options);
   REQUIRE_OK(region);
   std::byte* p = (*region)->bytes().data() + (offset - from);
   switch (damage) {
@@ -229,7 +230,8 @@ TEST_CASE("recovery truncates the log at a damaged record in the last file",
   CHECK_FALSE(report.stopped_because.empty());
   CHECK(store->MaxOffsetInQueue("Dmg", QueueId(0)).value() == 20);
   CHECK(store->MaxOffsetInQueue("Dmg", QueueId(1)).value() == 20);
-  for (int i = 0; i < 40; ++i) CheckPresent(*store, puts[i], "Dmg", i % 2, BodyFor(i));
+  for (int i = 0; i < 40; ++i)
+    CheckPresent(*store, puts[i], "Dmg", i % 2, BodyFor(i));
   auto next = store->Put(Message("Dmg", 0, "replacement"));
   REQUIRE_OK(next);
   CHECK(next->physical_offset == victim.physical_offset);
@@ -254,9 +256,9 @@ TEST_CASE("damage in the middle of an older file is reported by verify",
     REQUIRE_OK(store->Shutdown());
   }
   // A record of the third segment: recovery does not rescan it...
-  auto in_third = std::find_if(puts.begin(), puts.end(), [](const PutResult& p) {
-    return p.physical_offset.value() >= 2 * 4096;
-  });
+  auto in_third = std::find_if(
+      puts.begin(), puts.end(),
+      [](const PutResult& p) { return p.physical_offset.value() >= 2 * 4096; });
   Corrupt(*fs, config, in_third->physical_offset.value(), Damage::kCrcByte);
   { auto store = MustOpen(config); }
   // ...but verify finds it and names the file: nothing is silently dropped.
@@ -336,7 +338,37 @@ TEST_CASE("a failed fsync turns the store read-only and keeps acked data",
   mem->SimulatePowerLoss(PowerLossMode::kGarbage, 11);
   config.fs = mem;
   auto store = MustOpen(config);
-  for (int i = 0; i < 20; ++i) CheckPresent(*store, acked[i], "Fs", 0, BodyFor(i));
+  for (int i = 0; i < 20; ++i)
+    CheckPresent(*store, acked[i], "Fs", 0, BodyFor(i));
+}
+
+TEST_CASE("after a crash and a checkpoint, the next recovery scans only the "
+          "tail", "[store][recovery]") {
+  auto fs = NewMemFileSystem();
+  auto clock = std::make_shared<testing::FakeClock>(1700000000000);
+  StoreConfig config = SmallStoreConfig(fs);
+  config.clock = clock;
+  config.mapped_file_size_commit_log = 4096;
+  {
+    auto store = MustOpen(config);
+    for (int i = 0; i < 300; ++i) {
+      REQUIRE_OK(store->Put(Message("Tail", 0, BodyFor(i))));
+      clock->Advance(1000);
+    }
+    store->CrashForTesting();
+  }
+  {
+    auto store = MustOpen(config);
+    CHECK(store->Stats().recovery.scan_from == 0);  // nothing checkpointed
+    REQUIRE_OK(store->Flush());  // a thorough pass writes the checkpoint
+    store->CrashForTesting();
+  }
+  auto store = MustOpen(config);
+  const RecoveryReport report = store->Stats().recovery;
+  INFO(report.ToString());
+  CHECK(report.mode == RecoveryReport::Mode::kAbnormal);
+  CHECK(report.scan_from >= report.log_end - 2 * 4096);
+  CHECK(store->MaxOffsetInQueue("Tail", QueueId(0)).value() == 300);
 }
 
 TEST_CASE("files a crash left half-created are removed at open",

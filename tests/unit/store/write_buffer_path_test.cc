@@ -2,7 +2,6 @@
 // and are committed to the files with io_uring (or pwrite).
 
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 #include "rmq/store.h"
