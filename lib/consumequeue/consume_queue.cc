@@ -377,6 +377,22 @@ bool ConsumeQueue::dirty() const {
   return false;
 }
 
+ConsumeQueue::WrittenSnapshot ConsumeQueue::SnapshotWritten() const {
+  WrittenSnapshot snapshot;
+  for (const std::shared_ptr<CqFile>& file : Files()) {
+    if (file->flushed() < file->wrote()) {
+      snapshot.emplace_back(file, file->wrote());
+    }
+  }
+  return snapshot;
+}
+
+void ConsumeQueue::MarkSynced(const WrittenSnapshot& snapshot) {
+  for (const auto& [file, wrote] : snapshot) {
+    file->set_flushed(std::max(file->flushed(), wrote));
+  }
+}
+
 absl::StatusOr<bool> ConsumeQueue::Flush(int least_pages) {
   for (const std::shared_ptr<CqFile>& file : Files()) {
     const int64_t wrote = file->wrote();

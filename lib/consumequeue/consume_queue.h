@@ -104,6 +104,11 @@ class ConsumeQueue {
   // (0: any). Returns true when there was nothing left to flush.
   absl::StatusOr<bool> Flush(int least_pages);
   bool dirty() const;
+  // For a file-system-wide sync (syncfs) instead of one sync per queue: the
+  // write positions before it, then marked synced after it succeeded.
+  using WrittenSnapshot = std::vector<std::pair<std::shared_ptr<CqFile>, int64_t>>;
+  WrittenSnapshot SnapshotWritten() const;
+  static void MarkSynced(const WrittenSnapshot& snapshot);
   // True (once) when a file was created in dir() — or dir() itself — since
   // the last call: the directory entries still need a sync. The flusher
   // syncs them in one batch; on failure it calls MarkDirUnsynced again.

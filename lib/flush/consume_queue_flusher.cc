@@ -34,8 +34,30 @@ absl::Status ConsumeQueueFlusher::Pass(int least_pages) {
   // Sampled before taking the dirty list: every unit up to this time is in a
   // queue taken below, so a clean pass covers it.
   const int64_t timestamp = logics_timestamp_();
+  std::vector<ConsumeQueue*> dirty = table_.TakeDirty();
+  if (dirty.size() > kMaxQueueSyncs) {
+    // Thousands of queues with a page or two each: one syncfs lets the
+    // kernel write them all in one go instead of one sync round trip each.
+    std::vector<ConsumeQueue::WrittenSnapshot> snapshots;
+    snapshots.reserve(dirty.size());
+    for (ConsumeQueue* queue : dirty) {
+      snapshots.push_back(queue->SnapshotWritten());
+    }
+    // Units landing meanwhile re-add their queue themselves (TakeDirty
+    // cleared the flags), so only a failure needs the list put back.
+    absl::Status synced = fs_.SyncFileSystem(dirty.front()->dir());
+    for (size_t i = 0; i < dirty.size(); ++i) {
+      if (synced.ok()) {
+        ConsumeQueue::MarkSynced(snapshots[i]);
+      } else {
+        table_.MarkDirty(*dirty[i]);
+      }
+    }
+    if (!synced.ok()) return synced;
+    dirty.clear();
+  }
   absl::Status first_error;
-  for (ConsumeQueue* queue : table_.TakeDirty()) {
+  for (ConsumeQueue* queue : dirty) {
     absl::StatusOr<bool> done = queue->Flush(least_pages);
     if (!done.ok() || !*done) table_.MarkDirty(*queue);
     if (!done.ok() && first_error.ok()) {

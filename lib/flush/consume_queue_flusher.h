@@ -49,6 +49,7 @@ class ConsumeQueueFlusher {
   // Syncs the directories of queues created since the last thorough pass.
   absl::Status SyncNewDirectories();
   static constexpr size_t kMaxDirectorySyncs = 64;
+  static constexpr size_t kMaxQueueSyncs = 256;
 
   const ConsumeQueueFlushPolicy policy_;
   ConsumeQueueTable& table_;

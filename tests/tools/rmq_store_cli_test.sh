@@ -382,6 +382,52 @@ scenario_verify_corrupt_segment() {
   expect_contains "verify summary" "$WORK/after.out" '"clean":false'
   grep '^problem:' "$WORK/after.out" | grep -qF "00000000000000000000 @ $offset" ||
     fail "no problem line names the corrupted segment and record at $offset: $(head -5 "$WORK/after.out")"
+  # One flipped byte is one problem, not a cascade.
+  expect_eq "problem lines" 1 "$(grep -c '^problem:' "$WORK/after.out")"
+  expect_contains "verify summary" "$WORK/after.out" '"records":400'
+}
+
+# The issue's acceptance check: 1,000,000 messages over 16 topics x 8 queues
+# with tiny (1 MiB) segments load and verify clean.
+scenario_million_messages_verify_clean() {
+  new_workdir
+  printf 'mappedFileSizeCommitLog=1048576\nmappedFileSizeConsumeQueue=60000\nmaxHashSlotNum=100000\nmaxIndexNum=400000\n' >"$CONF"
+  awk 'BEGIN {
+    for (i = 0; i < 1000000; i++)
+      printf "{\"topic\":\"Topic%d\",\"queueId\":%d,\"tags\":\"Tag%d\",\"keys\":\"k%d\",\"body\":\"message body %d\"}\n",
+             i % 16, int(i / 16) % 8, i % 5, i, i
+  }' | "$RMQ_STORE" load --store "$STORE" --config "$CONF" >"$WORK/load.out" 2>"$WORK/load.err" ||
+    fail "load exited $?: $(cat "$WORK/load.err")"
+  expect_contains "load summary" "$WORK/load.out" '"loaded":1000000'
+  "$RMQ_STORE" verify --store "$STORE" --config "$CONF" >"$WORK/verify.out" ||
+    fail "verify exited $?: $(head -5 "$WORK/verify.out")"
+  expect_contains "verify summary" "$WORK/verify.out" '"clean":true'
+  expect_contains "verify summary" "$WORK/verify.out" '"records":1000000'
+  expect_contains "verify summary" "$WORK/verify.out" '"consumeQueues":128'
+  expect_contains "verify summary" "$WORK/verify.out" '"units":1000000'
+  local segments
+  segments=$(find "$STORE/commitlog" -type f | wc -l)
+  [[ $segments -ge 50 ]] || fail "expected many segments, got $segments"
+}
+
+# 100,000 queues (100 topics x 1,000 queues) under the default limits of the
+# machine (vm.max_map_count 65530, 20,000 open files) with the default
+# mapping cap: every queue is created, written, and verified.
+scenario_hundred_thousand_queues() {
+  new_workdir
+  awk 'BEGIN {
+    for (i = 0; i < 100000; i++)
+      printf "{\"topic\":\"T%d\",\"queueId\":%d,\"body\":\"m%d\"}\n", i % 100, int(i / 100), i
+  }' | "$RMQ_STORE" load --store "$STORE" --config "$CONF" >"$WORK/load.out" 2>"$WORK/load.err" ||
+    fail "load exited $?: $(cat "$WORK/load.err")"
+  expect_contains "load summary" "$WORK/load.out" '"loaded":100000'
+  "$RMQ_STORE" verify --store "$STORE" --config "$CONF" >"$WORK/verify.out" ||
+    fail "verify exited $?: $(head -5 "$WORK/verify.out")"
+  expect_contains "verify summary" "$WORK/verify.out" '"consumeQueues":100000'
+  expect_contains "verify summary" "$WORK/verify.out" '"units":100000'
+  "$RMQ_STORE" dump --store "$STORE" --topic T42 --queue 999 >"$WORK/dump.jsonl" || fail "dump exited $?"
+  expect_eq "messages in T42/999" 1 "$(wc -l <"$WORK/dump.jsonl")"
+  expect_contains "T42/999" "$WORK/dump.jsonl" '"body":"m99942"'
 }
 
 ALL_SCENARIOS=(load_and_dump dump_one_queue query_by_key verify_and_stat malformed_line
