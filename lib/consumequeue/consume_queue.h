@@ -106,7 +106,8 @@ class ConsumeQueue {
   bool dirty() const;
   // For a file-system-wide sync (syncfs) instead of one sync per queue: the
   // write positions before it, then marked synced after it succeeded.
-  using WrittenSnapshot = std::vector<std::pair<std::shared_ptr<CqFile>, int64_t>>;
+  using WrittenSnapshot =
+      std::vector<std::pair<std::shared_ptr<CqFile>, int64_t>>;
   WrittenSnapshot SnapshotWritten() const;
   static void MarkSynced(const WrittenSnapshot& snapshot);
   // True (once) when a file was created in dir() — or dir() itself — since

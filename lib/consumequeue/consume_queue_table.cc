@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "base/file_names.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 
@@ -20,6 +21,26 @@ std::optional<int32_t> ParseQueueId(std::string_view name) {
 }
 
 }  // namespace
+
+int64_t ConsumeQueueTable::DetectFileSize(FileSystem& fs,
+                                          const std::filesystem::path& dir) {
+  auto topics = fs.List(dir);
+  if (!topics.ok()) return 0;
+  for (const std::string& topic : *topics) {
+    auto queues = fs.List(dir / topic);
+    if (!queues.ok()) continue;
+    for (const std::string& queue : *queues) {
+      auto files = fs.List(dir / topic / queue);
+      if (!files.ok()) continue;
+      for (const std::string& file : *files) {
+        if (!FileNameToOffset(file).has_value()) continue;
+        auto size = fs.FileSize(dir / topic / queue / file);
+        if (size.ok()) return static_cast<int64_t>(*size);
+      }
+    }
+  }
+  return 0;
+}
 
 ConsumeQueueTable::ConsumeQueueTable(ConsumeQueueTableOptions options,
                                      FileSystem& fs, Logger& logger)

@@ -39,6 +39,12 @@ class ConsumeQueueTable {
   ConsumeQueueTable(const ConsumeQueueTable&) = delete;
   ConsumeQueueTable& operator=(const ConsumeQueueTable&) = delete;
 
+  // Size of the consume-queue files already under `dir` (0 when there are
+  // none): read-only tools open stores written with settings they do not
+  // know.
+  static int64_t DetectFileSize(FileSystem& fs,
+                                const std::filesystem::path& dir);
+
   // Loads every queue directory (queue directories whose name is not an
   // integer are skipped, as RocketMQ does) and recovers each queue.
   absl::Status LoadAndRecover();

@@ -10,31 +10,6 @@
 #include "store/store_recovery.h"
 
 namespace rmq {
-namespace {
-
-// Size of the consume-queue files already in `dir` (0 when there are none):
-// read-only tools open stores written with settings they do not know.
-int64_t DetectConsumeQueueFileSize(FileSystem& fs,
-                                   const std::filesystem::path& dir) {
-  auto topics = fs.List(dir);
-  if (!topics.ok()) return 0;
-  for (const std::string& topic : *topics) {
-    auto queues = fs.List(dir / topic);
-    if (!queues.ok()) continue;
-    for (const std::string& queue : *queues) {
-      auto files = fs.List(dir / topic / queue);
-      if (!files.ok()) continue;
-      for (const std::string& file : *files) {
-        if (!FileNameToOffset(file).has_value()) continue;
-        auto size = fs.FileSize(dir / topic / queue / file);
-        if (size.ok()) return static_cast<int64_t>(*size);
-      }
-    }
-  }
-  return 0;
-}
-
-}  // namespace
 
 MessageStore::Impl::Impl(StoreConfig config) : config_(std::move(config)) {}
 
@@ -101,7 +76,7 @@ absl::Status MessageStore::Impl::OpenParts() {
   int64_t cq_file_size = config_.mapped_file_size_consume_queue;
   if (read_only) {
     const int64_t found =
-        DetectConsumeQueueFileSize(fs, config_.ConsumeQueueDir());
+        ConsumeQueueTable::DetectFileSize(fs, config_.ConsumeQueueDir());
     if (found > 0) cq_file_size = found;
   }
   queues_ = std::make_unique<ConsumeQueueTable>(

@@ -214,24 +214,9 @@ class Verifier {
   }
 
   int64_t DetectCqFileSize() {
-    int64_t size = config_.mapped_file_size_consume_queue;
-    const std::filesystem::path dir = config_.ConsumeQueueDir();
-    auto topics = fs_.List(dir);
-    if (!topics.ok() || topics->empty()) return size;
-    for (const auto& topic : *topics) {
-      auto queues = fs_.List(dir / topic);
-      if (!queues.ok()) continue;
-      for (const auto& queue : *queues) {
-        auto files = fs_.List(dir / topic / queue);
-        if (!files.ok()) continue;
-        for (const auto& f : *files) {
-          if (!FileNameToOffset(f)) continue;
-          auto s = fs_.FileSize(dir / topic / queue / f);
-          if (s.ok()) return static_cast<int64_t>(*s);
-        }
-      }
-    }
-    return size;
+    const int64_t found =
+        ConsumeQueueTable::DetectFileSize(fs_, config_.ConsumeQueueDir());
+    return found > 0 ? found : config_.mapped_file_size_consume_queue;
   }
 
   // True if one of the record's index keys hashes to `hash`.

@@ -3,10 +3,9 @@
 // mapped lazily, idle ones are released, and disk is allocated a page at a
 // time instead of 6 MB per file.
 
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -51,8 +50,8 @@ TEST_CASE("20,000 queues stay within a bounded number of mappings and fds",
     auto store = testing::MustOpen(config);
     for (int q = 0; q < kQueues; ++q) {
       for (int t = 0; t < kTopics; ++t) {
-        auto put = store->Put(testing::Message(
-            "Many" + std::to_string(t), q, "m" + std::to_string(q)));
+        auto put = store->Put(testing::Message("Many" + std::to_string(t), q,
+                                               "m" + std::to_string(q)));
         REQUIRE_OK(put);
       }
     }
