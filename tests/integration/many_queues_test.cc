@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "rmq/store.h"
 #include "rmq/verify.h"
 #include "support/status_matchers.h"
@@ -50,15 +51,15 @@ TEST_CASE("20,000 queues stay within a bounded number of mappings and fds",
     auto store = testing::MustOpen(config);
     for (int q = 0; q < kQueues; ++q) {
       for (int t = 0; t < kTopics; ++t) {
-        auto put = store->Put(testing::Message("Many" + std::to_string(t), q,
-                                               "m" + std::to_string(q)));
+        auto put = store->Put(
+            testing::Message(absl::StrCat("Many", t), q, absl::StrCat("m", q)));
         REQUIRE_OK(put);
       }
     }
     // Every queue is readable, remapping released files on demand.
     for (int t = 0; t < kTopics; ++t) {
       for (int q = 0; q < kQueues; q += 7) {
-        auto got = store->Get(GetRequest{.topic = "Many" + std::to_string(t),
+        auto got = store->Get(GetRequest{.topic = absl::StrCat("Many", t),
                                          .queue_id = QueueId(q),
                                          .offset = QueueOffset(0)});
         REQUIRE_OK(got);

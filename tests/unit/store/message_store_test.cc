@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "rmq/store.h"
 #include "rmq/verify.h"
 #include "support/fake_clock.h"
@@ -61,7 +62,7 @@ TEST_CASE("queue offsets are dense per queue and physical offsets grow",
   std::vector<int64_t> next(3, 0);
   int64_t last_phys = -1;
   for (int i = 0; i < 300; ++i) {
-    auto put = store->Put(Message("T", i % 3, "body-" + std::to_string(i)));
+    auto put = store->Put(Message("T", i % 3, absl::StrCat("body-", i)));
     REQUIRE_OK(put);
     CHECK(put->queue_offset.value() == next[i % 3]++);
     CHECK(put->physical_offset.value() > last_phys);
@@ -149,9 +150,8 @@ TEST_CASE("concurrent producers get unique offsets and a clean store",
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPuts; ++i) {
-        auto put = store->Put(
-            Message("C", (t + i) % 8,
-                    "t" + std::to_string(t) + "-" + std::to_string(i)));
+        auto put =
+            store->Put(Message("C", (t + i) % 8, absl::StrCat("t", t, "-", i)));
         if (put.ok()) results[t].push_back(*put);
       }
     });

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "base/endian.h"
 #include "rmq/store.h"
 #include "rmq/verify.h"
@@ -47,7 +48,7 @@ void CheckClean(const StoreConfig& config) {
 }
 
 std::string BodyFor(int i) {
-  return "message-" + std::to_string(i) + std::string(i % 97, 'x');
+  return absl::StrCat("message-", i, std::string(i % 97, 'x'));
 }
 
 TEST_CASE("a clean reopen keeps everything and continues the offsets",
@@ -59,7 +60,7 @@ TEST_CASE("a clean reopen keeps everything and continues the offsets",
     auto store = MustOpen(config);
     for (int i = 0; i < 500; ++i) {
       auto put = store->Put(
-          Message("Re", i % 4, BodyFor(i), "", "k" + std::to_string(i)));
+          Message("Re", i % 4, BodyFor(i), "", absl::StrCat("k", i)));
       REQUIRE_OK(put);
       puts.push_back(*put);
     }
@@ -342,8 +343,10 @@ TEST_CASE("a failed fsync turns the store read-only and keeps acked data",
     CheckPresent(*store, acked[i], "Fs", 0, BodyFor(i));
 }
 
-TEST_CASE("after a crash and a checkpoint, the next recovery scans only the "
-          "tail", "[store][recovery]") {
+TEST_CASE(
+    "after a crash and a checkpoint, the next recovery scans only the "
+    "tail",
+    "[store][recovery]") {
   auto fs = NewMemFileSystem();
   auto clock = std::make_shared<testing::FakeClock>(1700000000000);
   StoreConfig config = SmallStoreConfig(fs);

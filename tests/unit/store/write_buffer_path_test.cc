@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "rmq/store.h"
 #include "rmq/verify.h"
 #include "support/status_matchers.h"
@@ -40,7 +41,7 @@ TEST_CASE("write-buffer path: a message is readable once Put returns",
   const StoreStats stats = store->Stats();
   CHECK(stats.write_path == "write-buffer");
   for (int i = 0; i < 50; ++i) {
-    auto put = store->Put(Message("WB", 0, "m" + std::to_string(i)));
+    auto put = store->Put(Message("WB", 0, absl::StrCat("m", i)));
     REQUIRE_OK(put);
     auto got = store->Get(GetRequest{.topic = "WB",
                                      .queue_id = QueueId(0),
@@ -48,7 +49,7 @@ TEST_CASE("write-buffer path: a message is readable once Put returns",
                                      .max_messages = 1});
     REQUIRE_OK(got);
     REQUIRE(got->records.size() == 1);
-    CHECK(Decode(got->records[0].bytes).body == "m" + std::to_string(i));
+    CHECK(Decode(got->records[0].bytes).body == absl::StrCat("m", i));
   }
   // This machine has io_uring: the committer must be using it.
   CHECK(store->Stats().io_backend == "io_uring");
@@ -100,7 +101,7 @@ TEST_CASE("write-buffer path: SYNC_FLUSH acks survive a power loss",
   {
     auto store = MustOpen(config);
     for (int i = 0; i < 200; ++i) {
-      auto put = store->Put(Message("WBS", i % 2, "sync-" + std::to_string(i)));
+      auto put = store->Put(Message("WBS", i % 2, absl::StrCat("sync-", i)));
       REQUIRE_OK(put);
       if (!put->flush_timed_out) acked.emplace_back(i, *put);
     }
@@ -112,7 +113,7 @@ TEST_CASE("write-buffer path: SYNC_FLUSH acks survive a power loss",
   for (const auto& [i, put] : acked) {
     auto looked = store->LookByOffset(put.physical_offset);
     REQUIRE_OK(looked);
-    CHECK(Decode(looked->records[0].bytes).body == "sync-" + std::to_string(i));
+    CHECK(Decode(looked->records[0].bytes).body == absl::StrCat("sync-", i));
   }
   REQUIRE_OK(store->Shutdown());
   CheckClean(config);
