@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "rmq/store.h"
 #include "rmq/verify.h"
 #include "support/fake_clock.h"
@@ -363,6 +364,43 @@ TEST_CASE(
   REQUIRE_OK(puts);
   CHECK(puts->back().queue_offset.value() == 309);
   CHECK(store->MaxOffsetInQueue("S", QueueId(0)).value() == 310);
+}
+
+TEST_CASE("PutAsync completes once the message is durable", "[store]") {
+  auto fs = NewMemFileSystem();
+  StoreConfig config = SmallStoreConfig(fs);
+  config.flush_disk_type = FlushDiskType::kSyncFlush;
+  auto store = MustOpen(config);
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<PutResult>> done;
+  for (int i = 0; i < 50; ++i) {
+    store->PutAsync(Message("Async", 0, absl::StrCat("a", i)),
+                    [&](absl::StatusOr<PutResult> r) {
+                      absl::MutexLock lock(&mu);
+                      done.push_back(std::move(r));
+                    });
+  }
+  {
+    absl::MutexLock lock(&mu);
+    auto all_done = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu) {
+      return done.size() == 50;
+    };
+    REQUIRE(mu.AwaitWithTimeout(absl::Condition(&all_done), absl::Seconds(10)));
+    for (const auto& r : done) {
+      REQUIRE_OK(r);
+      CHECK_FALSE(r->flush_timed_out);
+      // Completed means synced: the flushed watermark covers the record.
+      CHECK(store->Stats().flushed_offset >=
+            r->physical_offset.value() + r->bytes);
+    }
+  }
+  bool called = false;
+  store->PutAsync(Message("", 0, "bad"), [&](absl::StatusOr<PutResult> r) {
+    called = true;
+    CHECK_THAT(r.status(),
+               testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  });
+  CHECK(called);  // failures complete at once, on the caller's thread
 }
 
 TEST_CASE("prepared transaction records take no queue offset", "[store]") {
