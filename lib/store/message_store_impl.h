@@ -93,6 +93,9 @@ class MessageStore::Impl {
                                       int64_t offset) const;
 
   StoreConfig config_;
+  // Data further than this behind the log head counts as "on disk" for the
+  // pull transfer limits (accessMessageInMemoryMaxRatio of physical RAM).
+  const int64_t memory_window_;
   std::vector<int64_t> delay_levels_ms_;
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<Checkpoint> checkpoint_;

@@ -1,6 +1,8 @@
 // MessageStore::Impl: opening (lock, load, recovery, services), flushing,
 // statistics and shutdown.
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -11,7 +13,21 @@
 
 namespace rmq {
 
-MessageStore::Impl::Impl(StoreConfig config) : config_(std::move(config)) {}
+namespace {
+
+int64_t PhysicalMemoryBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return int64_t{24} << 30;  // RocketMQ's fallback
+  return static_cast<int64_t>(pages) * page;
+}
+
+}  // namespace
+
+MessageStore::Impl::Impl(StoreConfig config)
+    : config_(std::move(config)),
+      memory_window_(PhysicalMemoryBytes() *
+                     config_.access_message_in_memory_max_ratio / 100) {}
 
 MessageStore::Impl::~Impl() {
   absl::Status s = Shutdown();

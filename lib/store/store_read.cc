@@ -1,8 +1,6 @@
 // MessageStore::Impl: the read paths (store-format §13, §4.6, §6.5). Records
 // are returned as views into the mapped segments, pinned by the result.
 
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -14,13 +12,6 @@
 
 namespace rmq {
 namespace {
-
-int64_t PhysicalMemoryBytes() {
-  const long pages = sysconf(_SC_PHYS_PAGES);
-  const long page = sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page <= 0) return int64_t{24} << 30;  // RocketMQ's fallback
-  return static_cast<int64_t>(pages) * page;
-}
 
 struct BatchLimits {
   int32_t max_messages;
@@ -93,8 +84,7 @@ absl::StatusOr<GetResult> MessageStore::Impl::Get(
     return result;
   }
   const int64_t readable = ReadableEnd();
-  const int64_t memory_window =
-      PhysicalMemoryBytes() * config_.access_message_in_memory_max_ratio / 100;
+  const int64_t memory_window = memory_window_;
   const BatchLimits limits{request.max_messages,
                            request.max_bytes,
                            config_.max_transfer_bytes_on_message_in_disk,
