@@ -14,14 +14,14 @@ rm -rf "$store"
 bin=${RMQ_BIN:-build/bin}/rmq-store
 {
   echo "== loading 10000 messages into $store (4 queues, tags TagA/TagB, keys order-N)"
-  for i in $(seq 0 9999); do
-    printf '{"topic":"DemoTopic","queueId":%d,"tags":"Tag%s","keys":"order-%d","body":"hello rmq %d"}\n' \
-      $((i % 4)) $([ $((i % 2)) -eq 0 ] && echo A || echo B) "$i" "$i"
-  done | "$bin" load --store "$store"
+  awk 'BEGIN { for (i = 0; i < 10000; i++)
+    printf "{\"topic\":\"DemoTopic\",\"queueId\":%d,\"tags\":\"Tag%s\",\"keys\":\"order-%d\",\"body\":\"hello rmq %d\"}\n",
+           i % 4, (i % 2 == 0 ? "A" : "B"), i, i }' | "$bin" load --store "$store"
   echo "== query by key order-42"
   "$bin" query --store "$store" --topic DemoTopic --key order-42
   echo "== first 3 messages of DemoTopic queue 1"
-  "$bin" dump --store "$store" --topic DemoTopic --queue 1 | head -n 3
+  "$bin" dump --store "$store" --topic DemoTopic --queue 1 > "$store.queue1.jsonl"
+  head -n 3 "$store.queue1.jsonl"
   echo "== verify"
   "$bin" verify --store "$store"
   echo "== stat"
