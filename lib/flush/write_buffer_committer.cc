@@ -6,9 +6,11 @@
 namespace rmq {
 
 WriteBufferCommitter::WriteBufferCommitter(
-    bool sync, CommitLog& log, FileSystem& fs, DurabilityTracker& tracker,
-    Logger& logger, std::function<void(int64_t)> on_synced)
+    bool sync, WriteBackend backend, CommitLog& log, FileSystem& fs,
+    DurabilityTracker& tracker, Logger& logger,
+    std::function<void(int64_t)> on_synced)
     : sync_(sync),
+      backend_kind_(backend),
       log_(log),
       fs_(fs),
       tracker_(tracker),
@@ -34,11 +36,24 @@ void WriteBufferCommitter::Notify() {
 }
 
 bool WriteBufferCommitter::WaitCommitted(int64_t end) {
-  absl::MutexLock lock(&mu_);
-  auto done = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return tracker_.committed() >= end || tracker_.read_only() || stopping_;
-  };
-  mu_.Await(absl::Condition(&done));
+  // Leader/follower: whoever finds no commit running writes everything
+  // pending itself (one io_uring submission for all waiting producers), so a
+  // lone producer never pays a thread hand-off; the others wait for it.
+  while (tracker_.committed() < end && !tracker_.read_only()) {
+    if (commit_mu_.TryLock()) {
+      CommitAvailableLocked().IgnoreError();  // failure: store is read-only
+      commit_mu_.Unlock();
+      continue;
+    }
+    absl::MutexLock lock(&mu_);
+    auto done = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return tracker_.committed() >= end || tracker_.read_only() || stopping_;
+    };
+    // Re-evaluated when a commit finishes; the timeout retries leadership
+    // if that commit did not cover `end`.
+    mu_.AwaitWithTimeout(absl::Condition(&done), absl::Microseconds(200));
+    if (stopping_) break;
+  }
   return tracker_.committed() >= end;
 }
 
@@ -57,7 +72,7 @@ absl::StatusOr<WritableFile*> WriteBufferCommitter::FileFor(
   }
   RMQ_ASSIGN_OR_RETURN(
       std::unique_ptr<WritableFile> file,
-      fs_.OpenWritable(segment.path(), WriteBackend::kIoUring));
+      fs_.OpenWritable(segment.path(), backend_kind_));
   {
     absl::MutexLock lock(&mu_);
     backend_ = std::string(file->backend());
@@ -69,6 +84,10 @@ absl::StatusOr<WritableFile*> WriteBufferCommitter::FileFor(
 
 absl::Status WriteBufferCommitter::CommitAvailable() {
   absl::MutexLock lock(&commit_mu_);
+  return CommitAvailableLocked();
+}
+
+absl::Status WriteBufferCommitter::CommitAvailableLocked() {
   if (tracker_.read_only()) return tracker_.read_only_reason();
   const int64_t timestamp = tracker_.last_store_timestamp();
   const int64_t to = tracker_.written();

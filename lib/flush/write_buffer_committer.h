@@ -31,7 +31,8 @@ class WriteBufferCommitter {
   // `sync`: also fdatasync each commit and advance the flushed watermark;
   // `on_synced(ts)` then runs like the flusher's. References must outlive
   // the committer; `log` must be in the write-buffer path.
-  WriteBufferCommitter(bool sync, CommitLog& log, FileSystem& fs,
+  WriteBufferCommitter(bool sync, WriteBackend backend, CommitLog& log,
+                       FileSystem& fs,
                        DurabilityTracker& tracker, Logger& logger,
                        std::function<void(int64_t)> on_synced);
   ~WriteBufferCommitter();
@@ -41,7 +42,8 @@ class WriteBufferCommitter {
   void Start();
   // Called after an append: there is something to commit.
   void Notify();
-  // Blocks until everything below `end` is committed. False when the store
+  // Returns once everything below `end` is committed, committing it on the
+  // caller's thread when no other commit is running. False when the store
   // turned read-only first (the bytes may never reach the file).
   bool WaitCommitted(int64_t end);
   // Commits everything appended so far from the caller's thread.
@@ -52,10 +54,12 @@ class WriteBufferCommitter {
  private:
   void Run(std::stop_token stop);
   absl::Status CommitAvailable();
+  absl::Status CommitAvailableLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
   absl::StatusOr<WritableFile*> FileFor(const MappedFile& segment)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
 
   const bool sync_;
+  const WriteBackend backend_kind_;
   CommitLog& log_;
   FileSystem& fs_;
   DurabilityTracker& tracker_;

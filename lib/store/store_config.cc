@@ -192,6 +192,20 @@ absl::Status SetFlushDiskType(std::string_view value, StoreConfig& config) {
   return absl::OkStatus();
 }
 
+absl::Status SetWriteBufferBackend(std::string_view value,
+                                   StoreConfig& config) {
+  const std::string_view v = Trim(value);
+  if (v == "io_uring") {
+    config.write_buffer_backend = WriteBackend::kIoUring;
+  } else if (v == "pwrite") {
+    config.write_buffer_backend = WriteBackend::kPwrite;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Quoted(v), " is not one of io_uring, pwrite"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SetBrokerRole(std::string_view value, StoreConfig& config) {
   const std::string_view v = Trim(value);
   if (v == "ASYNC_MASTER") {
@@ -393,6 +407,7 @@ constexpr StoreKey kStoreKeys[] = {
      &CheckRange<&StoreConfig::consume_queue_allocate_ahead, 1>},
     {"rmqWriteBufferBytes", &SetInt<&StoreConfig::write_buffer_bytes>,
      &CheckRange<&StoreConfig::write_buffer_bytes, 1>},
+    {"rmqWriteBufferBackend", &SetWriteBufferBackend, nullptr},
     {"brokerIP1", &SetBrokerIp, nullptr},
     {"listenPort", &SetListenPort, nullptr},
 };

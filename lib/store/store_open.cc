@@ -172,7 +172,8 @@ absl::Status MessageStore::Impl::StartServices() {
   };
   if (log_->write_buffer() != nullptr) {
     committer_ = std::make_unique<WriteBufferCommitter>(
-        policy.sync, *log_, *config_.fs, tracker_, logger, on_synced);
+        policy.sync, config_.write_buffer_backend, *log_, *config_.fs,
+        tracker_, logger, on_synced);
     committer_->Start();
   }
   flusher_ = std::make_unique<CommitLogFlusher>(policy, *log_, tracker_, logger,

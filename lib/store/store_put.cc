@@ -215,8 +215,7 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::Append(
     return results;
   }
   if (committer_ != nullptr) {
-    // Readable (and, under SYNC_FLUSH, durable) once the committer wrote it.
-    committer_->Notify();
+    // Readable (and, under SYNC_FLUSH, durable) once committed.
     const PutResult& last = results->back();
     if (!committer_->WaitCommitted(last.physical_offset.value() + last.bytes)) {
       put_failures_.fetch_add(1, std::memory_order_relaxed);
