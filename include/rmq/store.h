@@ -63,7 +63,17 @@ class MessageStore final {
   MessageStore(const MessageStore&) = delete;
   MessageStore& operator=(const MessageStore&) = delete;
 
-  // Appends one message. Non-OK: nothing was appended.
+  // Appends one message. Non-OK: nothing was appended. How the outcomes map
+  // to RocketMQ's PutMessageStatus (store-format §10.3):
+  //   OK                            PUT_OK
+  //   OK + flush_timed_out          FLUSH_DISK_TIMEOUT (appended; a failed
+  //                                 sync also ends here, store now read-only)
+  //   InvalidArgument               MESSAGE_ILLEGAL / PROPERTIES_SIZE_EXCEEDED
+  //   FailedPrecondition            SERVICE_NOT_AVAILABLE (shut down, slave,
+  //                                 read-only after a failed sync)
+  //   ResourceExhausted             SERVICE_NOT_AVAILABLE (disk full)
+  //   Unavailable                   CREATE_MAPEDFILE_FAILED / UNKNOWN_ERROR
+  //                                 (a segment or the commit write failed)
   absl::StatusOr<PutResult> Put(const MessageToStore& message);
   // Appends messages of one topic/queue atomically with consecutive offsets
   // (RocketMQ batch send); they never straddle a segment.

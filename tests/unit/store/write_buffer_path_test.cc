@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "rmq/store.h"
 #include "rmq/verify.h"
+#include "support/fault_injection_file_system.h"
 #include "support/status_matchers.h"
 #include "support/store_fixture.h"
 #include "support/temp_dir.h"
@@ -121,6 +122,44 @@ TEST_CASE("write-buffer path: SYNC_FLUSH acks survive a power loss",
   }
   REQUIRE_OK(store->Shutdown());
   CheckClean(config);
+}
+
+TEST_CASE("write-buffer path: a short write fails the put and keeps the rest",
+          "[store][writebuffer][faults]") {
+  auto mem = NewMemFileSystem();
+  auto faults = std::make_shared<testing::FaultInjectionFileSystem>(mem);
+  StoreConfig config = BufferedConfig(faults, "store");
+  std::vector<PutResult> acked;
+  {
+    auto store = MustOpen(config);
+    for (int i = 0; i < 30; ++i) {
+      auto put = store->Put(Message("Short", 0, absl::StrCat("ok-", i)));
+      REQUIRE_OK(put);
+      acked.push_back(*put);
+    }
+    REQUIRE_OK(store->Flush());
+    faults->ShortWriteNext();
+    auto torn = store->Put(Message("Short", 0, "torn"));
+    CHECK_THAT(torn.status(),
+               testing::StatusIs(absl::StatusCode::kUnavailable));
+    CHECK_THAT(std::string(torn.status().message()),
+               Catch::Contains("short write"));
+    CHECK(store->Stats().read_only);
+    CHECK_THAT(store->Put(Message("Short", 0, "after")).status(),
+               testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+    store->CrashForTesting();
+  }
+  mem->SimulatePowerLoss(PowerLossMode::kRevert, 3);
+  config.fs = mem;
+  auto store = MustOpen(config);
+  for (size_t i = 0; i < acked.size(); ++i) {
+    auto looked = store->LookByOffset(acked[i].physical_offset);
+    REQUIRE_OK(looked);
+    CHECK(Decode(looked->records[0].bytes).body == absl::StrCat("ok-", i));
+  }
+  // The half-written record is not part of the log.
+  CHECK(store->MaxPhysicalOffset().value() ==
+        acked.back().physical_offset.value() + acked.back().bytes);
 }
 
 }  // namespace
