@@ -18,21 +18,7 @@ WriteBufferCommitter::WriteBufferCommitter(
       on_synced_(std::move(on_synced)) {}
 
 WriteBufferCommitter::~WriteBufferCommitter() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
   if (log_.write_buffer() != nullptr) log_.write_buffer()->Abort();
-}
-
-void WriteBufferCommitter::Start() {
-  thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
-}
-
-void WriteBufferCommitter::Notify() {
-  absl::MutexLock lock(&mu_);
-  wake_ = true;
 }
 
 bool WriteBufferCommitter::WaitCommitted(int64_t end) {
@@ -47,12 +33,11 @@ bool WriteBufferCommitter::WaitCommitted(int64_t end) {
     }
     absl::MutexLock lock(&mu_);
     auto done = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return tracker_.committed() >= end || tracker_.read_only() || stopping_;
+      return tracker_.committed() >= end || tracker_.read_only();
     };
     // Re-evaluated when a commit finishes; the timeout retries leadership
     // if that commit did not cover `end`.
     mu_.AwaitWithTimeout(absl::Condition(&done), absl::Microseconds(200));
-    if (stopping_) break;
   }
   return tracker_.committed() >= end;
 }
@@ -70,9 +55,8 @@ absl::StatusOr<WritableFile*> WriteBufferCommitter::FileFor(
   while (!files_.empty() && files_.begin()->first < segment.from()) {
     files_.erase(files_.begin());
   }
-  RMQ_ASSIGN_OR_RETURN(
-      std::unique_ptr<WritableFile> file,
-      fs_.OpenWritable(segment.path(), backend_kind_));
+  RMQ_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
+                       fs_.OpenWritable(segment.path(), backend_kind_));
   {
     absl::MutexLock lock(&mu_);
     backend_ = std::string(file->backend());
@@ -140,20 +124,5 @@ absl::Status WriteBufferCommitter::CommitAvailableLocked() {
 }
 
 absl::Status WriteBufferCommitter::CommitAll() { return CommitAvailable(); }
-
-void WriteBufferCommitter::Run(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return wake_ || stopping_;
-      };
-      mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(100));
-      wake_ = false;
-      if (stopping_) return;
-    }
-    CommitAvailable().IgnoreError();  // a failure turned the store read-only
-  }
-}
 
 }  // namespace rmq

@@ -1,20 +1,21 @@
 #pragma once
 // Moves appended bytes from the write buffer into the segment files (the
 // write-buffer path, RocketMQ's CommitRealTimeService): everything written
-// since the last commit goes out in a few large writes through io_uring (or
-// pwrite where io_uring is unavailable). Under SYNC_FLUSH the write is linked
-// to an fdatasync in the same submission, so one round trip makes a whole
-// group of messages durable. A put waits until its bytes are committed, so a
-// message is readable once Put returns.
+// since the last commit goes out in a few large writes (pwrite, or io_uring).
+// Under SYNC_FLUSH the write is followed by an fdatasync (linked in the same
+// submission with io_uring), so one round trip makes a whole group durable.
+// A put waits until its bytes are committed, so a message is readable once
+// Put returns. There is no committer thread: the first waiting producer
+// commits for everyone (leader/follower), which spares a lone producer a
+// thread hand-off per message.
 //
-// Thread-safety: thread-safe. Owns one thread, stopped by the destructor.
+// Thread-safety: thread-safe.
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -32,16 +33,12 @@ class WriteBufferCommitter {
   // `on_synced(ts)` then runs like the flusher's. References must outlive
   // the committer; `log` must be in the write-buffer path.
   WriteBufferCommitter(bool sync, WriteBackend backend, CommitLog& log,
-                       FileSystem& fs,
-                       DurabilityTracker& tracker, Logger& logger,
-                       std::function<void(int64_t)> on_synced);
+                       FileSystem& fs, DurabilityTracker& tracker,
+                       Logger& logger, std::function<void(int64_t)> on_synced);
   ~WriteBufferCommitter();
   WriteBufferCommitter(const WriteBufferCommitter&) = delete;
   WriteBufferCommitter& operator=(const WriteBufferCommitter&) = delete;
 
-  void Start();
-  // Called after an append: there is something to commit.
-  void Notify();
   // Returns once everything below `end` is committed, committing it on the
   // caller's thread when no other commit is running. False when the store
   // turned read-only first (the bytes may never reach the file).
@@ -52,9 +49,9 @@ class WriteBufferCommitter {
   std::string backend() const;
 
  private:
-  void Run(std::stop_token stop);
   absl::Status CommitAvailable();
-  absl::Status CommitAvailableLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
+  absl::Status CommitAvailableLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
   absl::StatusOr<WritableFile*> FileFor(const MappedFile& segment)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
 
@@ -70,10 +67,7 @@ class WriteBufferCommitter {
   std::map<int64_t, std::unique_ptr<WritableFile>> files_
       ABSL_GUARDED_BY(commit_mu_);
   mutable absl::Mutex mu_;
-  bool wake_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::string backend_ ABSL_GUARDED_BY(mu_);
-  std::jthread thread_;
 };
 
 }  // namespace rmq

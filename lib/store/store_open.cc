@@ -174,7 +174,6 @@ absl::Status MessageStore::Impl::StartServices() {
     committer_ = std::make_unique<WriteBufferCommitter>(
         policy.sync, config_.write_buffer_backend, *log_, *config_.fs,
         tracker_, logger, on_synced);
-    committer_->Start();
   }
   flusher_ = std::make_unique<CommitLogFlusher>(policy, *log_, tracker_, logger,
                                                 on_synced);
