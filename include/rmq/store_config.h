@@ -71,8 +71,9 @@ struct StoreConfig {
 
   // --- rmq extensions (keys prefixed "rmq") --------------------------------
   // rmqMaxMappedConsumeQueueFiles: consume-queue files kept mapped at once;
-  // idle ones are unmapped beyond this (vm.max_map_count is 65530).
-  int32_t max_mapped_consume_queue_files = 4096;
+  // the least recently used are unmapped beyond this. vm.max_map_count is
+  // 65530 here; a mapped consume-queue file holds no file descriptor.
+  int32_t max_mapped_consume_queue_files = 16384;
   // rmqConsumeQueueAllocateAhead: bytes of a consume-queue file allocated ahead
   // of its write position (RocketMQ reserves the whole 6 MB up front).
   int32_t consume_queue_allocate_ahead = 64 * 1024;

@@ -263,15 +263,14 @@ absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::CreateFile(int64_t from) {
   if (!options_.writable) {
     return absl::FailedPreconditionError("consume queue is read-only");
   }
-  if (!fs_.Exists(options_.dir)) {
-    // Thousands of queues may be created at once: their directories are
-    // synced by the consume-queue flusher, before the checkpoint counts them.
-    RMQ_RETURN_IF_ERROR(fs_.CreateDirsNoSync(options_.dir));
-  }
+  // Thousands of queues may be created at once: their directories are
+  // synced by the consume-queue flusher, before the checkpoint counts them.
+  RMQ_RETURN_IF_ERROR(fs_.CreateDirsNoSync(options_.dir));
   auto file =
       std::make_shared<CqFile>(options_.dir / OffsetToFileName(from), from,
                                options_.file_size, true, fs_, cache_);
-  RMQ_RETURN_IF_ERROR(file->Create(4096));  // grown as the queue fills
+  // Blocks come later, a page at first, from EnsureAllocated.
+  RMQ_RETURN_IF_ERROR(file->Create(0));
   dir_unsynced_ = true;
   return file;
 }
@@ -391,6 +390,19 @@ void ConsumeQueue::MarkSynced(const WrittenSnapshot& snapshot) {
   for (const auto& [file, wrote] : snapshot) {
     file->set_flushed(std::max(file->flushed(), wrote));
   }
+}
+
+bool ConsumeQueue::NeedsFlush(int least_pages) const {
+  for (const std::shared_ptr<CqFile>& file : Files()) {
+    const int64_t wrote = file->wrote();
+    const int64_t flushed = file->flushed();
+    if (flushed >= wrote) continue;
+    if (wrote == file->size() || least_pages <= 0 ||
+        wrote / kPage - flushed / kPage >= least_pages) {
+      return true;
+    }
+  }
+  return false;
 }
 
 absl::StatusOr<bool> ConsumeQueue::Flush(int least_pages) {

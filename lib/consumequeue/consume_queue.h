@@ -104,6 +104,8 @@ class ConsumeQueue {
   // (0: any). Returns true when there was nothing left to flush.
   absl::StatusOr<bool> Flush(int least_pages);
   bool dirty() const;
+  // Whether Flush(least_pages) would sync anything now.
+  bool NeedsFlush(int least_pages) const;
   // For a file-system-wide sync (syncfs) instead of one sync per queue: the
   // write positions before it, then marked synced after it succeeded.
   using WrittenSnapshot =

@@ -27,7 +27,7 @@ struct ConsumeQueueTableOptions {
   std::filesystem::path dir;  // <root>/consumequeue
   int64_t file_size = 6000000;
   int64_t allocate_ahead = 64 * 1024;
-  int64_t max_mapped_files = 4096;
+  int64_t max_mapped_files = 16384;
   bool writable = true;
 };
 

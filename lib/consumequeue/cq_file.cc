@@ -22,6 +22,7 @@ absl::Status CqFile::Create(uint64_t allocate_bytes) {
   options.writable = true;
   options.allocate_bytes = allocate_bytes;
   options.sync_dir = false;  // the consume-queue flusher syncs directories
+  options.keep_fd = false;   // tens of thousands may be mapped
   RMQ_ASSIGN_OR_RETURN(std::unique_ptr<MappedRegion> region,
                        fs_.Map(path_, options));
   allocated_to_ = static_cast<int64_t>(
@@ -45,6 +46,7 @@ absl::StatusOr<std::shared_ptr<MappedRegion>> CqFile::Acquire() {
   options.size = static_cast<uint64_t>(size_);
   options.create = false;
   options.writable = writable_;
+  options.keep_fd = false;
   RMQ_ASSIGN_OR_RETURN(std::unique_ptr<MappedRegion> mapped,
                        fs_.Map(path_, options));
   std::shared_ptr<MappedRegion> region;
@@ -72,15 +74,17 @@ bool CqFile::mapped() const {
 absl::Status CqFile::EnsureAllocated(MappedRegion& region, int64_t pos,
                                      int64_t ahead) {
   if (pos <= allocated_to_) return absl::OkStatus();
-  // After a restart we do not know how much was allocated: allocating an
-  // already allocated range is cheap, so start from the write position.
-  const int64_t start = std::min(allocated_to_, wrote());
+  // Zeros go only where nothing was written: past the write position (after
+  // a restart allocated_to_ is 0 and the file's own extent is unknown).
+  const int64_t start = std::max(allocated_to_, wrote());
   // Grow the allocation with the queue: a page for a new queue, up to `ahead`
   // for a busy one, so 100,000 mostly idle queues cost 400 MB, not 6 GB.
   const int64_t step =
       std::clamp<int64_t>(pos, 4096, std::max<int64_t>(ahead, 4096));
   const int64_t end = std::min(size_, pos + step);
-  RMQ_RETURN_IF_ERROR(region.Allocate(start, end - start));
+  if (end <= start) return absl::OkStatus();
+  // Written zeros, not fallocate: see MappedRegion::AllocateZeroed.
+  RMQ_RETURN_IF_ERROR(region.AllocateZeroed(start, end - start));
   allocated_to_ = end;
   return absl::OkStatus();
 }

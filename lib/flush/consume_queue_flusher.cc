@@ -34,7 +34,14 @@ absl::Status ConsumeQueueFlusher::Pass(int least_pages) {
   // Sampled before taking the dirty list: every unit up to this time is in a
   // queue taken below, so a clean pass covers it.
   const int64_t timestamp = logics_timestamp_();
-  std::vector<ConsumeQueue*> dirty = table_.TakeDirty();
+  std::vector<ConsumeQueue*> dirty;
+  for (ConsumeQueue* queue : table_.TakeDirty()) {
+    if (queue->NeedsFlush(least_pages)) {
+      dirty.push_back(queue);
+    } else if (queue->dirty()) {
+      table_.MarkDirty(*queue);  // below the page threshold: next time
+    }
+  }
   if (dirty.size() > kMaxQueueSyncs) {
     // Thousands of queues with a page or two each: one syncfs lets the
     // kernel write them all in one go instead of one sync round trip each.

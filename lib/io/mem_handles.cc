@@ -45,6 +45,14 @@ class MemRegion final : public MappedRegion {
     RMQ_RETURN_IF_ERROR(Check("posix_fallocate", offset, length));
     return fs_->AllocateRange(*file_, path_, offset, length);
   }
+  absl::Status AllocateZeroed(uint64_t offset, uint64_t length) override {
+    // Really writes the zeros, as pwrite does, so a caller that points it at
+    // written data destroys it here too and tests see it.
+    RMQ_RETURN_IF_ERROR(Check("pwrite zeros", offset, length));
+    RMQ_RETURN_IF_ERROR(fs_->AllocateRange(*file_, path_, offset, length));
+    if (length > 0) std::memset(bytes_.data() + offset, 0, length);
+    return absl::OkStatus();
+  }
   absl::Status ZeroRange(uint64_t offset, uint64_t length) override {
     RMQ_RETURN_IF_ERROR(Check("zero range", offset, length));
     if (length > 0) std::memset(bytes_.data() + offset, 0, length);

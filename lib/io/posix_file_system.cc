@@ -49,23 +49,22 @@ absl::StatusOr<std::unique_ptr<MappedRegion>> MapNewFile(
     ::unlink(path.c_str());  // never leave a half-created segment behind
     return sized;
   }
-  const int raw_fd = fd.get();
-  auto region = PosixMappedRegion::Create(path, std::move(fd), options.size,
-                                          options.writable);
   // fsync (not fdatasync) makes the size and the allocation durable, and the
   // directory fsync makes the file's creation durable. A process killed
   // before this point can still leave the file short (typically empty): the
   // store removes such files at load (io/incomplete_file.h).
-  absl::Status durable = region.status();
+  absl::Status durable;
   if (options.sync_dir) {  // else the caller syncs data and directory later
-    if (durable.ok()) durable = Fsync(raw_fd, path);
+    durable = Fsync(fd.get(), path);
     if (durable.ok()) durable = SyncDirectory(ParentDir(path));
   }
   if (!durable.ok()) {
-    region = durable;  // unmaps and closes before the unlink
     ::unlink(path.c_str());
     return durable;
   }
+  auto region = PosixMappedRegion::Create(path, std::move(fd), options.size,
+                                          options.writable, options.keep_fd);
+  if (!region.ok()) ::unlink(path.c_str());
   return region;
 }
 
@@ -81,7 +80,7 @@ absl::StatusOr<std::unique_ptr<MappedRegion>> MapExistingFile(
                      " bytes, expected ", options.size));
   }
   return PosixMappedRegion::Create(path, std::move(fd), options.size,
-                                   options.writable);
+                                   options.writable, options.keep_fd);
 }
 
 }  // namespace
@@ -191,6 +190,14 @@ absl::Status PosixFs::CreateDirsNoSync(const std::filesystem::path& dir) {
 
 absl::Status PosixFs::MakeDirs(const std::filesystem::path& dir,
                                bool sync_parents) {
+  // The common case first: the parent exists, one mkdir does it (a new
+  // consume queue would otherwise cost a mkdir per path component).
+  const std::filesystem::path normal = dir.lexically_normal();
+  if (::mkdir(normal.c_str(), 0755) == 0) {
+    if (sync_parents) return SyncDirectory(ParentDir(normal));
+    return absl::OkStatus();
+  }
+  if (errno == EEXIST && IsDirectory(normal)) return absl::OkStatus();
   std::filesystem::path prefix;
   for (const std::filesystem::path& part : dir.lexically_normal()) {
     prefix /= part;

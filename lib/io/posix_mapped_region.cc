@@ -6,8 +6,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -29,10 +31,12 @@
 namespace rmq {
 
 absl::StatusOr<std::unique_ptr<MappedRegion>> PosixMappedRegion::Create(
-    std::filesystem::path path, UniqueFd fd, uint64_t size, bool writable) {
+    std::filesystem::path path, UniqueFd fd, uint64_t size, bool writable,
+    bool keep_fd) {
   const int prot = PROT_READ | (writable ? PROT_WRITE : 0);
   void* base = ::mmap(nullptr, size, prot, MAP_SHARED, fd.get(), 0);
   if (base == MAP_FAILED) return ErrnoToStatus(errno, path, "mmap");
+  if (!keep_fd) fd = UniqueFd();  // the mapping keeps the file alive
   return std::make_unique<PosixMappedRegion>(
       Key(), std::move(path), std::move(fd), static_cast<std::byte*>(base),
       size, writable);
@@ -86,7 +90,37 @@ absl::Status PosixMappedRegion::Allocate(uint64_t offset, uint64_t length) {
   RMQ_RETURN_IF_ERROR(RequireWritable("posix_fallocate"));
   RMQ_RETURN_IF_ERROR(
       CheckRange(path_, "posix_fallocate", offset, length, size_));
-  return PosixFallocate(fd_.get(), path_, offset, length);
+  RMQ_ASSIGN_OR_RETURN(FdRef fd, Fd());
+  return PosixFallocate(fd.get(), path_, offset, length);
+}
+
+absl::Status PosixMappedRegion::AllocateZeroed(uint64_t offset,
+                                               uint64_t length) {
+  RMQ_RETURN_IF_ERROR(RequireWritable("pwrite zeros"));
+  RMQ_RETURN_IF_ERROR(CheckRange(path_, "pwrite zeros", offset, length, size_));
+  RMQ_ASSIGN_OR_RETURN(FdRef fd, Fd());
+  static const std::vector<char> kZeros(64 * 1024, 0);
+  uint64_t done = 0;
+  while (done < length) {
+    const size_t chunk =
+        static_cast<size_t>(std::min<uint64_t>(length - done, kZeros.size()));
+    const ssize_t n = ::pwrite(fd.get(), kZeros.data(), chunk,
+                               static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return ErrnoToStatus(errno, path_,
+                           absl::StrCat("pwrite zeros @ ", offset + done));
+    }
+    done += static_cast<uint64_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PosixMappedRegion::FdRef> PosixMappedRegion::Fd() const {
+  if (fd_.valid()) return FdRef{fd_.get(), UniqueFd()};
+  RMQ_ASSIGN_OR_RETURN(UniqueFd reopened, OpenFd(path_, O_RDWR));
+  const int raw = reopened.get();
+  return FdRef{raw, std::move(reopened)};
 }
 
 absl::Status PosixMappedRegion::FallocateZeros(int mode, std::string_view op,
@@ -95,9 +129,10 @@ absl::Status PosixMappedRegion::FallocateZeros(int mode, std::string_view op,
   RMQ_RETURN_IF_ERROR(RequireWritable(op));
   RMQ_RETURN_IF_ERROR(CheckRange(path_, op, offset, length, size_));
   if (length == 0) return absl::OkStatus();
+  RMQ_ASSIGN_OR_RETURN(FdRef fd, Fd());
   int rc;
   do {
-    rc = ::fallocate(fd_.get(), mode | FALLOC_FL_KEEP_SIZE,
+    rc = ::fallocate(fd.get(), mode | FALLOC_FL_KEEP_SIZE,
                      static_cast<off_t>(offset), static_cast<off_t>(length));
   } while (rc != 0 && errno == EINTR);
   if (rc == 0) return absl::OkStatus();

@@ -17,9 +17,11 @@ namespace rmq {
 // Thread-safe (every method is a stateless syscall on the fixed mapping).
 class PosixMappedRegion final : public MappedRegion {
  public:
-  // Maps all `size` bytes of `fd`, which must be at least that long.
+  // Maps all `size` bytes of `fd`, which must be at least that long. Without
+  // `keep_fd` the descriptor is closed once mapped and reopened on demand.
   static absl::StatusOr<std::unique_ptr<MappedRegion>> Create(
-      std::filesystem::path path, UniqueFd fd, uint64_t size, bool writable);
+      std::filesystem::path path, UniqueFd fd, uint64_t size, bool writable,
+      bool keep_fd = true);
   // Use Create(); the key keeps the constructor private in practice while
   // letting std::make_unique call it.
   class Key {
@@ -39,6 +41,7 @@ class PosixMappedRegion final : public MappedRegion {
 
   absl::Status Sync(uint64_t offset, uint64_t length) override;
   absl::Status Allocate(uint64_t offset, uint64_t length) override;
+  absl::Status AllocateZeroed(uint64_t offset, uint64_t length) override;
   absl::Status ZeroRange(uint64_t offset, uint64_t length) override;
   absl::Status Discard(uint64_t offset, uint64_t length) override;
   absl::Status Prefault(uint64_t offset, uint64_t length) override;
@@ -54,9 +57,16 @@ class PosixMappedRegion final : public MappedRegion {
                               uint64_t length);
   // madvise with EINTR retry; returns the errno (0 on success).
   int Madvise(std::span<std::byte> range, int advice) const;
+  // The kept descriptor, or a freshly opened one (owned by `owned`).
+  struct FdRef {
+    int raw;
+    UniqueFd owned;
+    int get() const { return raw; }
+  };
+  absl::StatusOr<FdRef> Fd() const;
 
   const std::filesystem::path path_;
-  const UniqueFd fd_;
+  const UniqueFd fd_;  // invalid when not kept
   std::byte* const base_;
   const uint64_t size_;
   const bool writable_;

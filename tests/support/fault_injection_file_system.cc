@@ -106,6 +106,10 @@ class FaultRegion final : public MappedRegion {
     RMQ_RETURN_IF_ERROR(controls_->Consume(Op::kAllocate));
     return base_->Allocate(offset, length);
   }
+  absl::Status AllocateZeroed(uint64_t offset, uint64_t length) override {
+    RMQ_RETURN_IF_ERROR(controls_->Consume(Op::kAllocate));
+    return base_->AllocateZeroed(offset, length);
+  }
   absl::Status ZeroRange(uint64_t offset, uint64_t length) override {
     return base_->ZeroRange(offset, length);
   }

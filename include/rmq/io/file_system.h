@@ -43,6 +43,13 @@ class MappedRegion {
   // later write through the mapping can never SIGBUS. ENOSPC is
   // ResourceExhausted.
   virtual absl::Status Allocate(uint64_t offset, uint64_t length) = 0;
+  // Like Allocate, but by writing zeros through the file, so the blocks are
+  // allocated as written extents. Measured on ext4 here: with thousands of
+  // small files, writeback must convert fallocate's unwritten extents in
+  // the journal, and writers to those pages stall for milliseconds; with
+  // written zeros 10,000 queues append 12x faster (docs/design/io.md).
+  // Only for ranges nothing was written to yet.
+  virtual absl::Status AllocateZeroed(uint64_t offset, uint64_t length) = 0;
   // Overwrites [offset, offset+length) with zeros (used to erase a torn tail so
   // it can never be read as data again). Not durable until Sync.
   virtual absl::Status ZeroRange(uint64_t offset, uint64_t length) = 0;
@@ -104,6 +111,11 @@ struct MapOptions {
   // stall for milliseconds). ConsumeQueue files pass a small value and grow
   // the allocation with MappedRegion::Allocate as they fill.
   uint64_t allocate_bytes = UINT64_MAX;
+  // Keep the file descriptor open while mapped (fast Allocate/ZeroRange).
+  // Consume-queue files pass false: with tens of thousands mapped, one fd
+  // each would exceed the open-files limit; the rare Allocate reopens the
+  // file.
+  bool keep_fd = true;
   // Sync the parent directory after creating the file, making the creation
   // durable at once. Consume-queue files pass false: their directories are
   // synced in batches by the consume-queue flusher before the checkpoint
