@@ -6,7 +6,6 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "rmq/store.h"
 
 namespace rmq::bench {
 namespace {
@@ -47,40 +46,69 @@ absl::StatusOr<StoreConfig> MakeConfig(const Options& o) {
 
 }  // namespace
 
-absl::StatusOr<RunResult> RunAppend(const Options& o) {
+std::string TopicFor(const Options& o, int64_t n) {
+  const int64_t q = n % (int64_t{o.topics} * o.queues);
+  return absl::StrCat("Bench", q / o.queues);
+}
+
+int32_t QueueFor(const Options& o, int64_t n) {
+  return static_cast<int32_t>(n % (int64_t{o.topics} * o.queues) % o.queues);
+}
+
+std::string KeyFor(int64_t n) { return absl::StrCat("key-", n); }
+
+absl::StatusOr<std::unique_ptr<MessageStore>> OpenFresh(const Options& o) {
+  std::filesystem::remove_all(o.store);
+  return OpenExisting(o);
+}
+
+absl::StatusOr<std::unique_ptr<MessageStore>> OpenExisting(const Options& o) {
   absl::StatusOr<StoreConfig> config = MakeConfig(o);
   if (!config.ok()) return config.status();
-  std::filesystem::remove_all(o.store);
-  auto store = MessageStore::Open(*config);
-  if (!store.ok()) return store.status();
-  const int queues_total = o.topics * o.queues;
-  std::vector<std::string> topics;
-  for (int t = 0; t < o.topics; ++t) topics.push_back(absl::StrCat("Bench", t));
-  std::vector<Histogram> latencies(static_cast<size_t>(o.producers));
-  std::vector<absl::Status> failures(static_cast<size_t>(o.producers));
-  const int64_t per_producer = o.messages / o.producers;
+  return MessageStore::Open(*std::move(config));
+}
+
+absl::StatusOr<RunResult> AppendMessages(MessageStore& store, const Options& o,
+                                         const AppendSpec& spec) {
+  const int producers = std::max(1, o.producers);
+  const int64_t per_producer = spec.messages / producers;
+  const int64_t buckets =
+      spec.bucket > 0
+          ? (per_producer * producers + spec.bucket - 1) / spec.bucket
+          : 0;
+  std::vector<Histogram> latencies(static_cast<size_t>(producers));
+  std::vector<std::vector<Histogram>> curves(
+      static_cast<size_t>(producers),
+      std::vector<Histogram>(static_cast<size_t>(buckets)));
+  std::vector<absl::Status> failures(static_cast<size_t>(producers));
   const std::string body(static_cast<size_t>(o.size), 'm');
+  const int64_t bytes_before = store.Stats().put_bytes;
   const auto start = Clock::now();
   std::vector<std::thread> threads;
-  for (int p = 0; p < o.producers; ++p) {
+  for (int p = 0; p < producers; ++p) {
     threads.emplace_back([&, p] {
       MessageToStore m;
       m.body = body;
       m.born_host = HostAddress::V4(127, 0, 0, 1, 50000 + p);
       for (int64_t i = 0; i < per_producer; ++i) {
-        const int64_t n = i * o.producers + p;
-        const int q = static_cast<int>(n % queues_total);
-        m.topic = topics[static_cast<size_t>(q / o.queues)];
-        m.queue_id = q % o.queues;
-        if (o.keys) m.properties.Set(kPropertyKeys, absl::StrCat("key-", n));
+        const int64_t local = i * producers + p;  // order within this run
+        const int64_t n = spec.first_index + local;
+        m.topic = TopicFor(o, n);
+        m.queue_id = QueueFor(o, n);
+        if (o.keys) m.properties.Set(kPropertyKeys, KeyFor(n));
         const auto t0 = Clock::now();
-        absl::StatusOr<PutResult> put = (*store)->Put(m);
-        latencies[p].Record(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                Clock::now() - t0)
-                                .count());
+        absl::StatusOr<PutResult> put = store.Put(m);
+        const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               Clock::now() - t0)
+                               .count();
         if (!put.ok()) {
           failures[p] = put.status();
           return;
+        }
+        latencies[p].Record(ns);
+        if (buckets > 0) curves[p][local / spec.bucket].Record(ns);
+        if (spec.progress != nullptr && (i & 1023) == 1023) {
+          spec.progress->Add(1024);
         }
       }
     });
@@ -92,15 +120,19 @@ absl::StatusOr<RunResult> RunAppend(const Options& o) {
     if (!f.ok()) return f;
   }
   for (const Histogram& h : latencies) result.latency_ns.Merge(h);
-  result.messages = per_producer * o.producers;
+  result.curve.resize(static_cast<size_t>(buckets));
+  for (const auto& per_producer_curve : curves) {
+    for (size_t b = 0; b < per_producer_curve.size(); ++b) {
+      result.curve[b].Merge(per_producer_curve[b]);
+    }
+  }
+  result.messages = per_producer * producers;
   result.msgs_per_sec = static_cast<double>(result.messages) / result.seconds;
-  const StoreStats stats = (*store)->Stats();
-  result.mb_per_sec =
-      static_cast<double>(stats.put_bytes) / (1 << 20) / result.seconds;
+  const StoreStats stats = store.Stats();
+  result.mb_per_sec = static_cast<double>(stats.put_bytes - bytes_before) /
+                      (1 << 20) / result.seconds;
   result.io_backend = stats.io_backend;
   result.write_path = stats.write_path;
-  auto closed = (*store)->Shutdown();
-  if (!closed.ok()) return closed;
   return result;
 }
 

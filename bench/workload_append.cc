@@ -1,0 +1,222 @@
+// The write workloads: append, backlog, queues, sync.
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "report.h"
+
+namespace rmq::bench {
+namespace {
+
+// Record overhead beyond the body: header, hosts, topic, properties.
+constexpr int64_t kRecordOverhead = 110;
+
+absl::StatusOr<SeqWriteResult> Baseline(const Options& o, int64_t bytes) {
+  return MeasureSequentialWrite(o.store + ".baseline", bytes);
+}
+
+void PrintHeader() {
+  std::printf("%-10s %10s %9s %9s %9s %9s %9s %10s %7s\n", "run", "msgs/s",
+              "MB/s", "p50us", "p99us", "p999us", "maxus", "base MB/s",
+              "ratio");
+}
+
+void PrintRow(const std::string& name, const RunResult& r, double base_mb) {
+  std::printf("%-10s %10.0f %9.1f %9.1f %9.1f %9.1f %9.0f %10.1f %7.2f\n",
+              name.c_str(), r.msgs_per_sec, r.mb_per_sec,
+              r.latency_ns.Percentile(50) / 1e3,
+              r.latency_ns.Percentile(99) / 1e3,
+              r.latency_ns.Percentile(99.9) / 1e3, r.latency_ns.max() / 1e3,
+              base_mb, base_mb > 0 ? r.mb_per_sec / base_mb : 0);
+}
+
+absl::StatusOr<RunResult> FreshRun(const Options& o, const AppendSpec& spec) {
+  auto store = OpenFresh(o);
+  if (!store.ok()) return store.status();
+  auto run = AppendMessages(**store, o, spec);
+  if (!run.ok()) return run;
+  absl::Status closed = (*store)->Shutdown();
+  if (!closed.ok()) return closed;
+  return run;
+}
+
+}  // namespace
+
+absl::StatusOr<Report> RunAppendWorkload(const Options& options) {
+  Options o = options;
+  if (o.messages == 0) o.messages = 1000000;
+  if (o.size == 0) o.size = 1024;
+  auto baseline = Baseline(o, o.messages * (o.size + kRecordOverhead));
+  if (!baseline.ok()) return baseline.status();
+  Progress progress("append", o.messages);
+  auto run =
+      FreshRun(o, AppendSpec{.messages = o.messages, .progress = &progress});
+  if (!run.ok()) return run.status();
+  PrintHeader();
+  PrintRow("append", *run, baseline->mb_per_sec);
+  return Report{
+      absl::StrCat("{", CommonJson("append", o, *run, *baseline), "}"),
+      std::nullopt};
+}
+
+absl::StatusOr<Report> RunBacklogWorkload(const Options& options) {
+  Options o = options;
+  if (o.messages == 0) o.messages = 100000000;
+  if (o.size == 0) o.size = 128;
+  auto baseline =
+      Baseline(o, std::min<int64_t>(o.messages * (o.size + kRecordOverhead),
+                                    int64_t{4} << 30));
+  if (!baseline.ok()) return baseline.status();
+  const int64_t bucket = std::max<int64_t>(1, o.messages / 100);
+  Progress progress("backlog", o.messages);
+  auto run = FreshRun(
+      o, AppendSpec{
+             .messages = o.messages, .bucket = bucket, .progress = &progress});
+  if (!run.ok()) return run.status();
+  PrintHeader();
+  PrintRow("backlog", *run, baseline->mb_per_sec);
+  std::printf("%12s %9s %9s %9s %9s\n", "backlog", "p50us", "p99us", "p999us",
+              "maxus");
+  Chart chart{.title = absl::StrFormat("Put latency vs backlog (%d x %d B, %s)",
+                                       o.messages, o.size, o.flush),
+              .x_label = "messages in the store",
+              .y_label = "put latency (us)",
+              .log_y = true,
+              .series = {{"p50", {}}, {"p99", {}}, {"p99.9", {}}, {"max", {}}}};
+  std::string curve;
+  for (size_t b = 0; b < run->curve.size(); ++b) {
+    const Histogram& h = run->curve[b];
+    const double at = static_cast<double>((b + 1) * bucket);
+    const double p50 = h.Percentile(50) / 1e3, p99 = h.Percentile(99) / 1e3,
+                 p999 = h.Percentile(99.9) / 1e3, max = h.max() / 1e3;
+    if (b % 10 == 9 || b == 0) {
+      std::printf("%12.0f %9.1f %9.1f %9.1f %9.0f\n", at, p50, p99, p999, max);
+    }
+    chart.series[0].points.emplace_back(at, p50);
+    chart.series[1].points.emplace_back(at, p99);
+    chart.series[2].points.emplace_back(at, p999);
+    chart.series[3].points.emplace_back(at, max);
+    absl::StrAppendFormat(&curve,
+                          "%s{\"backlog\":%.0f,\"p50\":%.1f,\"p99\":%.1f,"
+                          "\"p999\":%.1f,\"max\":%.1f}",
+                          curve.empty() ? "" : ",", at, p50, p99, p999, max);
+  }
+  return Report{absl::StrCat("{", CommonJson("backlog", o, *run, *baseline),
+                             ",\"curve\":[", curve, "]}"),
+                std::move(chart)};
+}
+
+absl::StatusOr<Report> RunQueuesWorkload(const Options& options) {
+  Options o = options;
+  if (o.messages == 0) o.messages = 1000000;
+  if (o.size == 0) o.size = 1024;
+  auto baseline = Baseline(o, o.messages * (o.size + kRecordOverhead));
+  if (!baseline.ok()) return baseline.status();
+  std::vector<int> counts = {1, 100, 1000, 10000};
+  if (options.queues > 10000) counts.push_back(options.queues);
+  PrintHeader();
+  Chart chart{.title = absl::StrFormat("Append throughput vs queues (%d B, %s)",
+                                       o.size, o.flush),
+              .x_label = "queues",
+              .y_label = "messages/s",
+              .log_x = true,
+              .series = {{"rmq", {}}}};
+  std::string rows;
+  double first = 0;
+  RunResult last;
+  for (int q : counts) {
+    Options run_options = o;
+    run_options.queues = std::min(q, 100);
+    run_options.topics = q / run_options.queues;
+    // Creating a queue (directory, file, mapping) is a one-time cost paid by
+    // its first message: measured apart, so the run shows steady state.
+    auto store = OpenFresh(run_options);
+    if (!store.ok()) return store.status();
+    auto warm = AppendMessages(**store, run_options, AppendSpec{.messages = q});
+    if (!warm.ok()) return warm.status();
+    auto run =
+        AppendMessages(**store, run_options,
+                       AppendSpec{.messages = o.messages, .first_index = q});
+    if (!run.ok()) return run.status();
+    absl::Status closed = (*store)->Shutdown();
+    if (!closed.ok()) return closed;
+    std::printf("  (creating %d queues: %.2f s, %.0f us each)\n", q,
+                warm->seconds, warm->seconds * 1e6 / q);
+    if (first == 0) first = run->msgs_per_sec;
+    PrintRow(absl::StrCat(q, " queues"), *run, baseline->mb_per_sec);
+    chart.series[0].points.emplace_back(q, run->msgs_per_sec);
+    absl::StrAppendFormat(
+        &rows,
+        "%s{\"queues\":%d,\"msgs_per_sec\":%.1f,\"mb_per_sec\":%.2f,"
+        "\"latency_us\":%s,\"ratio_to_one_queue\":%.3f,"
+        "\"ratio_to_baseline\":%.3f,\"queue_create_us\":%.1f}",
+        rows.empty() ? "" : ",", q, run->msgs_per_sec, run->mb_per_sec,
+        LatencyJson(run->latency_ns), run->msgs_per_sec / first,
+        run->mb_per_sec / baseline->mb_per_sec, warm->seconds * 1e6 / q);
+    last = *std::move(run);
+  }
+  Options last_options = o;
+  last_options.topics = counts.back() / std::min(counts.back(), 100);
+  last_options.queues = std::min(counts.back(), 100);
+  return Report{
+      absl::StrCat("{", CommonJson("queues", last_options, last, *baseline),
+                   ",\"by_queues\":[", rows, "]}"),
+      std::move(chart)};
+}
+
+absl::StatusOr<Report> RunSyncWorkload(const Options& options) {
+  Options o = options;
+  if (o.flush == "async") o.flush = "sync";
+  if (o.flush != "sync" && !o.flush.ends_with("-sync")) {
+    return absl::InvalidArgumentError(
+        "sync: --flush must be sync, buffer-sync or uring-sync");
+  }
+  const int64_t messages = o.messages == 0 ? 20000 : o.messages;
+  o.size = 1024;
+  auto baseline = Baseline(o, 64 << 20);
+  if (!baseline.ok()) return baseline.status();
+  std::printf("%-9s %10s %9s %12s %9s %8s %8s\n", "producers", "msgs/s",
+              "p99us", "ref msgs/s", "ref p99us", "ratio", "p99/ref");
+  Chart chart{
+      .title = absl::StrFormat("SYNC_FLUSH group commit, 1 KiB (%s)", o.flush),
+      .x_label = "producers",
+      .y_label = "messages/s",
+      .log_x = true,
+      .series = {{"rmq", {}}, {"pwrite+fdatasync reference", {}}}};
+  std::string rows;
+  RunResult last;
+  for (int producers : {1, 4, 16, 64}) {
+    o.producers = producers;
+    o.messages = std::max<int64_t>(messages, producers * 50);
+    auto reference = MeasureGroupCommit(o.store + ".baseline", producers,
+                                        o.messages, o.size + kRecordOverhead);
+    if (!reference.ok()) return reference.status();
+    auto run = FreshRun(o, AppendSpec{.messages = o.messages});
+    if (!run.ok()) return run.status();
+    const double ratio = run->msgs_per_sec / reference->msgs_per_sec;
+    const double p99_ratio =
+        static_cast<double>(run->latency_ns.Percentile(99)) /
+        std::max<int64_t>(1, reference->latency_ns.Percentile(99));
+    std::printf("%-9d %10.0f %9.1f %12.0f %9.1f %8.2f %8.2f\n", producers,
+                run->msgs_per_sec, run->latency_ns.Percentile(99) / 1e3,
+                reference->msgs_per_sec,
+                reference->latency_ns.Percentile(99) / 1e3, ratio, p99_ratio);
+    chart.series[0].points.emplace_back(producers, run->msgs_per_sec);
+    chart.series[1].points.emplace_back(producers, reference->msgs_per_sec);
+    absl::StrAppendFormat(
+        &rows,
+        "%s{\"producers\":%d,\"msgs_per_sec\":%.1f,\"latency_us\":%s,"
+        "\"reference_msgs_per_sec\":%.1f,\"reference_latency_us\":%s,"
+        "\"ratio_to_baseline\":%.3f,\"p99_ratio_to_reference\":%.3f}",
+        rows.empty() ? "" : ",", producers, run->msgs_per_sec,
+        LatencyJson(run->latency_ns), reference->msgs_per_sec,
+        LatencyJson(reference->latency_ns), ratio, p99_ratio);
+    last = *std::move(run);
+  }
+  return Report{absl::StrCat("{", CommonJson("sync", o, last, *baseline),
+                             ",\"by_producers\":[", rows, "]}"),
+                std::move(chart)};
+}
+
+}  // namespace rmq::bench
