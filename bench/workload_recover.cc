@@ -17,8 +17,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Messages the killed writer appends after reopening: the unflushed tail.
-constexpr int64_t kCrashTail = 20000;
+// Messages the killed writer appends after reopening (the unflushed tail):
+// 20,000, or a quarter of a small run.
+int64_t CrashTail(const Options& o) {
+  return std::clamp<int64_t>(o.messages / 4, 100, 20000);
+}
 
 absl::StatusOr<double> TimedOpen(const Options& o, RecoveryReport* report) {
   const auto start = Clock::now();
@@ -32,9 +35,10 @@ absl::StatusOr<double> TimedOpen(const Options& o, RecoveryReport* report) {
   return ms;
 }
 
-// A child process opens the store, appends kCrashTail messages, tells the
+// A child process opens the store, appends CrashTail(o) messages, tells the
 // parent, and is killed with SIGKILL mid-flight.
 absl::Status CrashWriter(const Options& o, int64_t first_index) {
+  const int64_t tail = CrashTail(o);
   int ready[2];
   if (::pipe(ready) != 0) return absl::InternalError("pipe");
   const pid_t pid = ::fork();
@@ -45,7 +49,7 @@ absl::Status CrashWriter(const Options& o, int64_t first_index) {
     if (store.ok()) {
       auto run = AppendMessages(
           **store, o,
-          AppendSpec{.messages = kCrashTail, .first_index = first_index});
+          AppendSpec{.messages = tail, .first_index = first_index});
       if (run.ok()) (void)!::write(ready[1], "k", 1);
     }
     ::pause();  // killed here: nothing flushed, abort file left
@@ -102,7 +106,7 @@ absl::StatusOr<Report> RunRecoverWorkload(const Options& options) {
     if (!clean_ms.ok()) return clean_ms.status();
     absl::Status crashed = CrashWriter(o, stored);
     if (!crashed.ok()) return crashed;
-    stored += kCrashTail;
+    stored += CrashTail(o);
     auto crash_ms = TimedOpen(o, &crash);
     if (!crash_ms.ok()) return crash_ms.status();
     const double scanned_mb = (crash.log_end - crash.scan_from) / 1048576.0;

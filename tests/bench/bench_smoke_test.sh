@@ -8,7 +8,9 @@ workload=$2
 shift 2
 work=$(mktemp -d "${TMPDIR:-/tmp}/rmq-bench-smoke.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-"$bench" "$workload" --store "$work/store" --json "$work/out.json" "$@" >"$work/stdout"
+args=()
+for a in "$@"; do args+=("${a//@WORK@/$work}"); done
+"$bench" "$workload" --store "$work/store" --json "$work/out.json" "${args[@]}" >"$work/stdout"
 for key in '"workload":"'"$workload"'"' '"messages":' '"size":' '"baseline":' \
            '"seq_write_mb_per_sec":' '"fdatasync_per_sec":' '"io_backend":' \
            '"flush":' '"queues":' '"p99":' '"p999":'; do
@@ -18,7 +20,19 @@ for key in '"workload":"'"$workload"'"' '"messages":' '"size":' '"baseline":' \
   }
 done
 case $workload in
-  append) grep -qF '"ratio_to_baseline":' "$work/out.json" ;;
-  sync) grep -qF '"by_producers":[{"producers":1,' "$work/out.json" ;;
-esac || { echo "FAIL: workload fields missing: $(cat "$work/out.json")" >&2; exit 1; }
+  append) want='"ratio_to_baseline":' ;;
+  sync) want='"by_producers":[{"producers":1,' ;;
+  backlog) want='"curve":[{"backlog":' ;;
+  queues) want='"by_queues":[{"queues":1,' ;;
+  consume) want='"cold_msgs_per_sec":' ;;
+  lookup) want='"misses":0' ;;
+  recover) want='"by_backlog":[{"backlog":' ;;
+  *) want='"workload"' ;;
+esac
+grep -qF -- "$want" "$work/out.json" ||
+  { echo "FAIL: $want missing from: $(cat "$work/out.json")" >&2; exit 1; }
+if [[ $* == *--plot* ]]; then
+  grep -q '<svg' "$work/chart.svg" || { echo "FAIL: no SVG written" >&2; exit 1; }
+  if grep -q '<script' "$work/chart.svg"; then echo "FAIL: SVG has a script" >&2; exit 1; fi
+fi
 echo "ok - $workload"
