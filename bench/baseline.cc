@@ -17,9 +17,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 absl::Status Errno(std::string_view what) {
-  return absl::InternalError(
-      absl::StrCat(absl::string_view(what.data(), what.size()), ": ",
-                   std::strerror(errno)));
+  return absl::InternalError(absl::StrCat(
+      absl::string_view(what.data(), what.size()), ": ", std::strerror(errno)));
 }
 
 double Seconds(Clock::time_point start) {
@@ -128,8 +127,8 @@ absl::StatusOr<GroupCommitResult> MeasureGroupCommit(
         mu.Await(absl::Condition(&durable));
         --waiting;
         latencies[p].Record(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(
-                Clock::now() - t0)
+            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() -
+                                                                 t0)
                 .count());
       }
     });

@@ -12,8 +12,8 @@
 namespace rmq::bench {
 
 struct SeqWriteResult {
-  double mb_per_sec = 0;          // pwrite 1 MiB blocks + one fdatasync
-  double fdatasync_per_sec = 0;   // 4 KiB pwrite + fdatasync, repeated
+  double mb_per_sec = 0;         // pwrite 1 MiB blocks + one fdatasync
+  double fdatasync_per_sec = 0;  // 4 KiB pwrite + fdatasync, repeated
 };
 absl::StatusOr<SeqWriteResult> MeasureSequentialWrite(
     const std::filesystem::path& dir, int64_t bytes);

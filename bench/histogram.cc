@@ -35,8 +35,8 @@ void Histogram::Merge(const Histogram& other) {
 
 int64_t Histogram::Percentile(double p) const {
   if (count_ == 0) return 0;
-  const auto rank = static_cast<int64_t>(
-      std::ceil(std::clamp(p, 0.0, 100.0) / 100.0 * static_cast<double>(count_)));
+  const auto rank = static_cast<int64_t>(std::ceil(
+      std::clamp(p, 0.0, 100.0) / 100.0 * static_cast<double>(count_)));
   int64_t seen = 0;
   for (size_t i = 0; i < counts_.size(); ++i) {
     seen += counts_[i];

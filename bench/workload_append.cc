@@ -102,9 +102,19 @@ absl::StatusOr<Report> RunBacklogWorkload(const Options& options) {
                           "\"p999\":%.1f,\"max\":%.1f}",
                           curve.empty() ? "" : ",", at, p50, p99, p999, max);
   }
-  return Report{absl::StrCat("{", CommonJson("backlog", o, *run, *baseline),
-                             ",\"curve\":[", curve, "]}"),
-                std::move(chart)};
+  std::printf(
+      "segment rolls: %lld, put latency at a roll: p50 %.1f us, "
+      "max %.1f us; max of all puts %.1f us\n",
+      static_cast<long long>(run->roll_latency_ns.count()),
+      run->roll_latency_ns.Percentile(50) / 1e3,
+      run->roll_latency_ns.max() / 1e3, run->latency_ns.max() / 1e3);
+  return Report{
+      absl::StrCat("{", CommonJson("backlog", o, *run, *baseline),
+                   absl::StrFormat(",\"rolls\":%d,\"roll_latency_us\":%s",
+                                   run->roll_latency_ns.count(),
+                                   LatencyJson(run->roll_latency_ns)),
+                   ",\"curve\":[", curve, "]}"),
+      std::move(chart)};
 }
 
 absl::StatusOr<Report> RunQueuesWorkload(const Options& options) {

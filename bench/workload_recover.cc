@@ -48,8 +48,7 @@ absl::Status CrashWriter(const Options& o, int64_t first_index) {
     auto store = OpenExisting(o);
     if (store.ok()) {
       auto run = AppendMessages(
-          **store, o,
-          AppendSpec{.messages = tail, .first_index = first_index});
+          **store, o, AppendSpec{.messages = tail, .first_index = first_index});
       if (run.ok()) (void)!::write(ready[1], "k", 1);
     }
     ::pause();  // killed here: nothing flushed, abort file left

@@ -81,6 +81,9 @@ absl::StatusOr<RunResult> AppendMessages(MessageStore& store, const Options& o,
       static_cast<size_t>(producers),
       std::vector<Histogram>(static_cast<size_t>(buckets)));
   std::vector<absl::Status> failures(static_cast<size_t>(producers));
+  std::vector<Histogram> rolls(static_cast<size_t>(producers));
+  std::vector<int64_t> last_segment(static_cast<size_t>(producers), -1);
+  const int64_t segment_size = store.config().mapped_file_size_commit_log;
   const std::string body(static_cast<size_t>(o.size), 'm');
   const int64_t bytes_before = store.Stats().put_bytes;
   const auto start = Clock::now();
@@ -106,6 +109,13 @@ absl::StatusOr<RunResult> AppendMessages(MessageStore& store, const Options& o,
           return;
         }
         latencies[p].Record(ns);
+        // The first record of a segment: this put paid for the roll.
+        const int64_t segment =
+            put->physical_offset.value() / std::max<int64_t>(1, segment_size);
+        if (segment != last_segment[p]) {
+          if (last_segment[p] >= 0) rolls[p].Record(ns);
+          last_segment[p] = segment;
+        }
         if (buckets > 0) curves[p][local / spec.bucket].Record(ns);
         if (spec.progress != nullptr && (i & 1023) == 1023) {
           spec.progress->Add(1024);
@@ -120,6 +130,7 @@ absl::StatusOr<RunResult> AppendMessages(MessageStore& store, const Options& o,
     if (!f.ok()) return f;
   }
   for (const Histogram& h : latencies) result.latency_ns.Merge(h);
+  for (const Histogram& h : rolls) result.roll_latency_ns.Merge(h);
   result.curve.resize(static_cast<size_t>(buckets));
   for (const auto& per_producer_curve : curves) {
     for (size_t b = 0; b < per_producer_curve.size(); ++b) {

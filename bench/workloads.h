@@ -41,6 +41,9 @@ struct RunResult {
   // With a bucket size: latency per bucket of that many messages, in append
   // order (backlog curves).
   std::vector<Histogram> curve;
+  // Puts that were the first in a new commit-log segment (they paid for
+  // the roll), seen per producer.
+  Histogram roll_latency_ns;
   std::string io_backend;
   std::string write_path;
 };

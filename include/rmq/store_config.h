@@ -46,6 +46,11 @@ struct StoreConfig {
   // a committer thread writes to the file with io_uring (or pwrite).
   bool transient_store_pool_enable = false;
   int32_t max_message_size = 4194304;
+  // warmMapedFileEnable: pre-write each new commit-log segment with zeros in
+  // the background (RocketMQ pre-faults and mlocks). Measured here: a roll
+  // then costs the writer ~36 us instead of ~2 ms, at the price of writing
+  // every segment twice (docs/design/io.md).
+  bool warm_maped_file_enable = false;
   BrokerRole broker_role = BrokerRole::kAsyncMaster;
   // brokerIP1:listenPort, written into every record as STOREHOSTADDRESS.
   HostAddress store_host = HostAddress::V4(127, 0, 0, 1, 10911);

@@ -25,7 +25,7 @@ absl::Status CommitLog::Load() {
     allocator_ = std::make_unique<SegmentAllocator>(
         SegmentAllocatorOptions{.dir = options_.dir,
                                 .file_size = segments_.file_size(),
-                                .prefault = options_.prefault_segments,
+                                .write_zeros = options_.warm_segments,
                                 .background = options_.background_allocation},
         fs_, logger_);
     if (options_.write_buffer_bytes > 0) {

@@ -25,7 +25,7 @@ struct CommitLogOptions {
   std::filesystem::path dir;
   int64_t file_size = 1073741824;  // 0 = detect (read-only)
   bool writable = true;
-  bool prefault_segments = false;
+  bool warm_segments = false;  // SegmentAllocatorOptions::write_zeros
   bool background_allocation = true;
   // > 0: the write-buffer path. Appends go to a RAM ring of this many bytes
   // and a committer writes them to the files; readers see them once

@@ -62,6 +62,7 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Create(
     // Left by a run that pre-created it and crashed: reuse it only if empty.
     map_options.create = false;
   }
+  if (options_.write_zeros) map_options.allocate_bytes = 0;
   RMQ_ASSIGN_OR_RETURN(auto region, fs_.Map(path, map_options));
   if (!map_options.create &&
       CountNonZero(std::span<const std::byte>(region->bytes())
@@ -69,9 +70,8 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Create(
     return absl::FailedPreconditionError(absl::StrCat(
         path.string(), " already exists and holds data past the log end"));
   }
-  if (options_.prefault) {
-    absl::Status s = region->Prefault(0, region->size());
-    if (!s.ok()) logger_.Log(LogLevel::kDebug, s.ToString());
+  if (options_.write_zeros && map_options.create) {
+    RMQ_RETURN_IF_ERROR(region->AllocateZeroed(0, region->size()));
   }
   return std::make_shared<MappedFile>(std::move(region), from);
 }

@@ -69,7 +69,11 @@ absl::Status ConsumeQueue::Load() {
   }
   absl::MutexLock lock(&mu_);
   files_ = std::move(files);
-  if (!files_.empty()) min_logic_offset_ = files_.front()->from();
+  if (!files_.empty()) {
+    min_logic_offset_ = files_.front()->from();
+    files_end_ = files_.back()->end();
+    write_end_ = files_.back()->end();
+  }
   return absl::OkStatus();
 }
 
@@ -130,6 +134,10 @@ absl::Status ConsumeQueue::TruncateAt(int64_t byte_offset) {
     tail->set_wrote(pos);
     tail->set_flushed(pos);
   }
+  absl::MutexLock lock(&mu_);
+  files_end_ = files_.empty() ? 0 : files_.back()->end();
+  write_end_ =
+      files_.empty() ? 0 : files_.back()->from() + files_.back()->wrote();
   return absl::OkStatus();
 }
 
@@ -248,14 +256,13 @@ absl::StatusOr<CqUnit> ConsumeQueue::UnitAt(int64_t queue_offset) const {
 }
 
 absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::NewFile(int64_t from) {
-  std::shared_ptr<CqFile> file;
-  if (pending_next_ != nullptr && pending_next_->from() == from) {
-    file = std::move(pending_next_);
-  } else {
+  std::shared_ptr<CqFile> file = TakePending(from);
+  if (file == nullptr) {
     RMQ_ASSIGN_OR_RETURN(file, CreateFile(from));
   }
   absl::MutexLock lock(&mu_);
   files_.push_back(file);
+  files_end_ = file->end();
   return file;
 }
 
@@ -319,6 +326,7 @@ absl::Status ConsumeQueue::WriteAt(CqFile& file, int64_t pos,
       file.EnsureAllocated(*region, pos + kUnit, options_.allocate_ahead));
   unit.EncodeTo(region->bytes().data() + pos);
   file.set_wrote(pos + kUnit);
+  write_end_.store(file.from() + pos + kUnit, std::memory_order_relaxed);
   return absl::OkStatus();
 }
 
@@ -333,6 +341,7 @@ absl::Status ConsumeQueue::PrepareUnits(int64_t first, int64_t count) {
   if (end <= file->end()) return absl::OkStatus();
   // The units spill into the next file: create it now, kept aside until the
   // appender reaches it.
+  absl::MutexLock lock(&pending_mu_);
   if (pending_next_ == nullptr || pending_next_->from() != file->end()) {
     RMQ_ASSIGN_OR_RETURN(pending_next_, CreateFile(file->end()));
   }
@@ -340,6 +349,33 @@ absl::Status ConsumeQueue::PrepareUnits(int64_t first, int64_t count) {
   return pending_next_->EnsureAllocated(
       *next_region, std::min(end, pending_next_->end()) - pending_next_->from(),
       options_.allocate_ahead);
+}
+
+std::shared_ptr<CqFile> ConsumeQueue::TakePending(int64_t from) {
+  absl::MutexLock lock(&pending_mu_);
+  if (pending_next_ == nullptr || pending_next_->from() != from) return nullptr;
+  return std::move(pending_next_);
+}
+
+void ConsumeQueue::PrepareAhead() {
+  if (!options_.writable) return;
+  const int64_t files_end = files_end_.load(std::memory_order_relaxed);
+  if (files_end - write_end_.load(std::memory_order_relaxed) > kAheadBytes ||
+      files_end == 0) {
+    return;
+  }
+  if (!pending_mu_.TryLock()) return;  // another producer is on it
+  if (pending_next_ == nullptr || pending_next_->from() != files_end) {
+    absl::StatusOr<std::shared_ptr<CqFile>> next = CreateFile(files_end);
+    if (next.ok()) {
+      pending_next_ = *std::move(next);
+    } else {  // the appender will try again under its lock and report it
+      logger_.Log(LogLevel::kWarn,
+                  absl::StrCat("pre-creating a file of ", topic_, "/",
+                               queue_id_, ": ", next.status().ToString()));
+    }
+  }
+  pending_mu_.Unlock();
 }
 
 absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {

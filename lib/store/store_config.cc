@@ -408,6 +408,8 @@ constexpr StoreKey kStoreKeys[] = {
     {"rmqWriteBufferBytes", &SetInt<&StoreConfig::write_buffer_bytes>,
      &CheckRange<&StoreConfig::write_buffer_bytes, 1>},
     {"rmqWriteBufferBackend", &SetWriteBufferBackend, nullptr},
+    {"warmMapedFileEnable", &SetBool<&StoreConfig::warm_maped_file_enable>,
+     nullptr},
     {"brokerIP1", &SetBrokerIp, nullptr},
     {"listenPort", &SetListenPort, nullptr},
 };
@@ -425,7 +427,6 @@ constexpr std::string_view kIgnoredStoreKeys[] = {
     "useReentrantLockWhenPutMessage",
     "transientStorePoolSize",
     "fastFailIfNoBufferInStorePool",
-    "warmMapedFileEnable",
     "flushLeastPagesWhenWarmMapedFile",
     "osPageCacheBusyTimeOutMills",
     "putMsgIndexHightWater",

@@ -82,6 +82,7 @@ absl::Status MessageStore::Impl::OpenParts() {
           .dir = config_.CommitLogDir(),
           .file_size = read_only ? 0 : config_.mapped_file_size_commit_log,
           .writable = !read_only,
+          .warm_segments = config_.warm_maped_file_enable,
           .write_buffer_bytes =
               config_.transient_store_pool_enable && !read_only
                   ? config_.write_buffer_bytes
@@ -172,8 +173,8 @@ absl::Status MessageStore::Impl::StartServices() {
   };
   if (log_->write_buffer() != nullptr) {
     committer_ = std::make_unique<WriteBufferCommitter>(
-        policy.sync, config_.write_buffer_backend, *log_, *config_.fs,
-        tracker_, logger, on_synced);
+        policy.sync, config_.write_buffer_backend, *log_, *config_.fs, tracker_,
+        logger, on_synced);
   }
   flusher_ = std::make_unique<CommitLogFlusher>(policy, *log_, tracker_, logger,
                                                 on_synced);

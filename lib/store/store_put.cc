@@ -108,6 +108,7 @@ absl::StatusOr<MessageStore::Impl::Encoded> MessageStore::Impl::Encode(
   }
   if (tx == kTransactionNotType || tx == kTransactionCommitType) {
     RMQ_ASSIGN_OR_RETURN(e.queue, queues_->FindOrCreate(e.topic, e.queue_id));
+    e.queue->PrepareAhead();
   }
   return e;
 }
