@@ -6,10 +6,12 @@
 
 namespace rmq {
 
-void DurabilityTracker::Reset(int64_t offset) {
+void DurabilityTracker::Reset(int64_t offset, int64_t store_timestamp) {
   written_ = offset;
   committed_ = offset;
   flushed_ = offset;
+  last_store_timestamp_ = store_timestamp;
+  committed_store_timestamp_ = store_timestamp;
 }
 
 void DurabilityTracker::Appended(int64_t end, int64_t store_timestamp,

@@ -35,8 +35,8 @@ class DurabilityTracker {
   DurabilityTracker(const DurabilityTracker&) = delete;
   DurabilityTracker& operator=(const DurabilityTracker&) = delete;
 
-  // Sets all three (after recovery).
-  void Reset(int64_t offset);
+  // Sets all three (after recovery) and the last store time.
+  void Reset(int64_t offset, int64_t store_timestamp);
 
   int64_t written() const { return written_.load(std::memory_order_acquire); }
   int64_t committed() const {

@@ -8,12 +8,18 @@
 #include "absl/strings/str_cat.h"
 #include "base/file_names.h"
 #include "base/status_macros.h"
+#include "store/clean_shutdown.h"
 #include "store/message_store_impl.h"
 #include "store/store_recovery.h"
 
 namespace rmq {
 
 namespace {
+
+std::optional<int64_t> CleanEnd(const std::optional<CleanShutdownRecord>& r) {
+  if (!r.has_value()) return std::nullopt;
+  return r->log_end;
+}
 
 int64_t PhysicalMemoryBytes() {
   const long pages = sysconf(_SC_PHYS_PAGES);
@@ -73,6 +79,16 @@ absl::Status MessageStore::Impl::OpenParts() {
     lock_ = *std::move(lock);
   }
   last_exit_ok_ = !fs.Exists(config_.AbortPath());
+  const std::filesystem::path clean_path = root / kCleanShutdownFile;
+  std::optional<CleanShutdownRecord> clean;
+  if (!read_only) {
+    clean = ReadCleanShutdown(fs, clean_path);
+    // Used once: gone before this run can crash.
+    if (fs.Exists(clean_path)) {
+      RMQ_RETURN_IF_ERROR(fs.Remove(clean_path));
+      RMQ_RETURN_IF_ERROR(fs.SyncDir(root));
+    }
+  }
 
   checkpoint_ = std::make_unique<Checkpoint>(config_.CheckpointPath(), fs);
   RMQ_RETURN_IF_ERROR(checkpoint_->Load());
@@ -128,15 +144,21 @@ absl::Status MessageStore::Impl::OpenParts() {
   }
 
   const int64_t index_files_removed = recovery_.index_files_removed;
-  RMQ_ASSIGN_OR_RETURN(recovery_, RecoverStore(RecoveryContext{
-                                      .config = config_,
-                                      .log = *log_,
-                                      .queues = *queues_,
-                                      .checkpoint = *checkpoint_,
-                                      .logger = logger,
-                                      .delay_levels_ms = delay_levels_ms_,
-                                      .last_exit_ok = last_exit_ok_,
-                                      .read_only = read_only}));
+  RMQ_ASSIGN_OR_RETURN(
+      recovery_,
+      RecoverStore(RecoveryContext{
+          .config = config_,
+          .log = *log_,
+          .queues = *queues_,
+          .checkpoint = *checkpoint_,
+          .logger = logger,
+          .delay_levels_ms = delay_levels_ms_,
+          .last_exit_ok = last_exit_ok_,
+          .read_only = read_only,
+          .clean_log_end = CleanEnd(clean),
+          .clean_last_store_timestamp =
+              clean.has_value() ? clean->last_store_timestamp : 0,
+          .clean_tail_hash = clean.has_value() ? clean->tail_hash : 0}));
   recovery_.index_files_removed = index_files_removed;
   if (!read_only) {
     // What recovery read may still be only in the page cache (a killed
@@ -150,7 +172,7 @@ absl::Status MessageStore::Impl::OpenParts() {
       last_dispatch_timestamp_ = recovery_.last_store_timestamp;
     }
   }
-  tracker_.Reset(log_->WrittenOffset());
+  tracker_.Reset(log_->WrittenOffset(), recovery_.last_store_timestamp);
   logger.Log(LogLevel::kInfo, absl::StrCat("opened store ", root.string(), ": ",
                                            recovery_.ToString()));
   if (read_only) return absl::OkStatus();
@@ -255,7 +277,17 @@ absl::Status MessageStore::Impl::Shutdown() {
   note(checkpoint_->Flush());
   log_->StopAllocation();
   if (status.ok() && !tracker_.read_only()) {
-    // Only a store that reached disk completely may skip abnormal recovery.
+    // Only a store that reached disk completely may skip abnormal recovery,
+    // and only it may tell the next open where the log ends.
+    const int64_t end = tracker_.written();
+    uint64_t tail_hash = 0;
+    if (std::shared_ptr<MappedFile> last = log_->segments().Last()) {
+      tail_hash = CleanTailHash(last->View(0, last->size()), last->from(), end);
+    }
+    note(WriteCleanShutdown(
+        *config_.fs,
+        std::filesystem::path(config_.store_path_root_dir) / kCleanShutdownFile,
+        CleanShutdownRecord{end, tracker_.last_store_timestamp(), tail_hash}));
     note(config_.fs->Remove(config_.AbortPath()));
     note(config_.fs->SyncDir(config_.store_path_root_dir));
   }

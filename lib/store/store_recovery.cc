@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "store/clean_shutdown.h"
 
 namespace rmq {
 namespace {
@@ -53,6 +54,21 @@ absl::StatusOr<int64_t> ScanSegments(
   }
   *why = "end of the last segment";
   return files.empty() ? 0 : files.back()->end();
+}
+
+// The clean-shutdown record is believed only if the log could really end
+// there: inside the last segment, with nothing written after it (another
+// writer, say RocketMQ itself, may have appended since).
+bool CleanEndIsConsistent(const std::vector<std::shared_ptr<MappedFile>>& files,
+                          int64_t end, uint64_t tail_hash) {
+  if (files.empty()) return end == 0;
+  const MappedFile& last = *files.back();
+  if (end < last.from() || end > last.end()) return false;
+  const int64_t pos = end - last.from();
+  const int64_t probe = std::min<int64_t>(8, last.size() - pos);
+  return CountNonZero(last.View(pos, probe)) == 0 &&
+         CleanTailHash(last.View(0, last.size()), last.from(), end) ==
+             tail_hash;
 }
 
 // Abnormal recovery's start (§8.3): the newest segment whose first record is
@@ -141,10 +157,21 @@ absl::StatusOr<RecoveryReport> RecoverStore(const RecoveryContext& context) {
   }
   report.scan_from = files.empty() ? 0 : files[start]->from();
 
-  RMQ_ASSIGN_OR_RETURN(
-      report.log_end,
-      ScanSegments(files, start, context.config.check_crc_on_recover, nullptr,
-                   &report.stopped_because, &report.last_store_timestamp));
+  if (!abnormal && !context.read_only && context.clean_log_end.has_value() &&
+      CleanEndIsConsistent(files, *context.clean_log_end,
+                           context.clean_tail_hash)) {
+    // A clean shutdown said where the log ends: no scan (RocketMQ would
+    // CRC-scan the last three segments).
+    report.log_end = *context.clean_log_end;
+    report.scan_from = report.log_end;
+    report.last_store_timestamp = context.clean_last_store_timestamp;
+    report.stopped_because = "clean shutdown record";
+  } else {
+    RMQ_ASSIGN_OR_RETURN(
+        report.log_end,
+        ScanSegments(files, start, context.config.check_crc_on_recover, nullptr,
+                     &report.stopped_because, &report.last_store_timestamp));
+  }
 
   RMQ_ASSIGN_OR_RETURN(MappedFileQueue::TruncateResult cut,
                        context.log.segments().Truncate(report.log_end));

@@ -11,6 +11,7 @@
 // Opening therefore costs time proportional to the unflushed tail.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "absl/status/statusor.h"
@@ -33,6 +34,11 @@ struct RecoveryContext {
   std::span<const int64_t> delay_levels_ms;
   bool last_exit_ok = true;
   bool read_only = false;
+  // From rmq_clean_shutdown: where the log ended at the last clean
+  // shutdown. Trusted (no scan) only when it is consistent with the files.
+  std::optional<int64_t> clean_log_end;
+  int64_t clean_last_store_timestamp = 0;
+  uint64_t clean_tail_hash = 0;
 };
 
 absl::StatusOr<RecoveryReport> RecoverStore(const RecoveryContext& context);

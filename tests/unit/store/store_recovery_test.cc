@@ -374,6 +374,71 @@ TEST_CASE(
   CHECK(store->MaxOffsetInQueue("Tail", QueueId(0)).value() == 300);
 }
 
+TEST_CASE("a clean reopen trusts the clean-shutdown record and scans nothing",
+          "[store][recovery]") {
+  auto fs = NewMemFileSystem();
+  StoreConfig config = SmallStoreConfig(fs);
+  config.mapped_file_size_commit_log = 4096;
+  std::vector<PutResult> puts;
+  {
+    auto store = MustOpen(config);
+    for (int i = 0; i < 200; ++i) {
+      auto put = store->Put(Message("Clean", 0, BodyFor(i)));
+      REQUIRE_OK(put);
+      puts.push_back(*put);
+    }
+    REQUIRE_OK(store->Shutdown());
+  }
+  REQUIRE(fs->Exists("store/rmq_clean_shutdown"));
+  {
+    auto store = MustOpen(config);
+    const RecoveryReport report = store->Stats().recovery;
+    CHECK(report.mode == RecoveryReport::Mode::kNormal);
+    CHECK(report.stopped_because == "clean shutdown record");
+    CHECK(report.log_end ==
+          puts.back().physical_offset.value() + puts.back().bytes);
+    CHECK(report.scan_from == report.log_end);            // nothing was scanned
+    CHECK_FALSE(fs->Exists("store/rmq_clean_shutdown"));  // used once
+    auto next = store->Put(Message("Clean", 0, "next"));
+    REQUIRE_OK(next);
+    CHECK(next->queue_offset.value() == 200);
+    store->CrashForTesting();
+  }
+  // After a crash there is no record to trust: the scan runs again.
+  auto store = MustOpen(config);
+  CHECK(store->Stats().recovery.mode == RecoveryReport::Mode::kAbnormal);
+  CHECK(store->MaxOffsetInQueue("Clean", QueueId(0)).value() == 201);
+}
+
+TEST_CASE("a clean-shutdown record contradicted by the files is ignored",
+          "[store][recovery]") {
+  auto fs = NewMemFileSystem();
+  StoreConfig config = SmallStoreConfig(fs);
+  int64_t end_at_shutdown = 0;
+  {
+    auto store = MustOpen(config);
+    for (int i = 0; i < 20; ++i) REQUIRE_OK(store->Put(Message("C", 0, "m")));
+    REQUIRE_OK(store->Shutdown());
+    end_at_shutdown = store->MaxPhysicalOffset().value();
+  }
+  // Another writer (RocketMQ knows nothing of our record) appends and stops.
+  std::string saved;
+  {
+    auto read = fs->ReadFile("store/rmq_clean_shutdown");
+    REQUIRE_OK(read);
+    saved = *read;
+    auto store = MustOpen(config);
+    for (int i = 0; i < 5; ++i) REQUIRE_OK(store->Put(Message("C", 0, "m")));
+    REQUIRE_OK(store->Shutdown());
+  }
+  REQUIRE_OK(fs->WriteFile("store/rmq_clean_shutdown", saved));  // stale
+  auto store = MustOpen(config);
+  const RecoveryReport report = store->Stats().recovery;
+  CHECK(report.stopped_because != "clean shutdown record");
+  CHECK(report.log_end > end_at_shutdown);
+  CHECK(store->MaxOffsetInQueue("C", QueueId(0)).value() == 25);
+}
+
 TEST_CASE("files a crash left half-created are removed at open",
           "[store][recovery]") {
   auto fs = NewMemFileSystem();
