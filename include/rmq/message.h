@@ -60,6 +60,8 @@ class MessageProperties {
   const std::vector<Entry>& entries() const { return entries_; }
 
   std::string Serialize() const;
+  // Serialize into `out` (replacing it), reusing its capacity.
+  void SerializeTo(std::string* out) const;
   // RocketMQ's tolerant parser (string2messageProperties): segments split on
   // \x02; a segment counts if it is >= 3 chars and its first \x01 is neither
   // first nor last; later duplicates win. Never fails.

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rmq/message.h"
 #include "rmq/types.h"
 
 namespace rmq {
@@ -18,7 +19,12 @@ struct PutResult {
   int32_t bytes = 0;               // record size on disk
   QueueOffset queue_offset;        // index in the topic/queue consume queue
   int64_t store_timestamp_ms = 0;
-  std::string msg_id;  // offset message id (store-format §2.7)
+  HostAddress store_host;  // the store's brokerIP1:listenPort
+  // The offset message id (store-format §2.7), formatted on request: most
+  // embedders never need it, and formatting it costs an allocation per put.
+  std::string msg_id() const {
+    return OffsetMessageId(store_host, physical_offset.value());
+  }
   // SYNC_FLUSH only: appended, but the flush did not finish within
   // syncFlushTimeout (RocketMQ's FLUSH_DISK_TIMEOUT). Not an error.
   bool flush_timed_out = false;
@@ -75,11 +81,11 @@ struct RecoveryReport {
     kReadOnly,  // read-only open: positions found, nothing written
   };
   Mode mode = Mode::kEmpty;
-  int64_t scan_from = 0;      // physical offset the scan started at
-  int64_t log_end = 0;        // physical offset of the end of valid data
+  int64_t scan_from = 0;             // physical offset the scan started at
+  int64_t log_end = 0;               // physical offset of the end of valid data
   int64_t last_store_timestamp = 0;  // store time of the last valid record
-  int64_t bytes_dropped = 0;  // bytes after log_end that held something
-  int64_t files_removed = 0;  // commit-log files after log_end, deleted
+  int64_t bytes_dropped = 0;         // bytes after log_end that held something
+  int64_t files_removed = 0;         // commit-log files after log_end, deleted
   int64_t records_redispatched = 0;
   int64_t consume_queues_truncated = 0;
   int64_t index_files_removed = 0;

@@ -64,7 +64,7 @@ absl::Status MappedFileQueue::Load() {
     RMQ_ASSIGN_OR_RETURN(auto file, MapExisting(path, from, file_size_));
     loaded.push_back(std::move(file));
   }
-  absl::MutexLock lock(&mu_);
+  FastWriterLock lock(&mu_);
   files_ = std::move(loaded);
   return absl::OkStatus();
 }
@@ -83,28 +83,28 @@ absl::StatusOr<std::shared_ptr<MappedFile>> MappedFileQueue::MapExisting(
 }
 
 std::vector<std::shared_ptr<MappedFile>> MappedFileQueue::Files() const {
-  absl::ReaderMutexLock lock(&mu_);
+  FastReaderLock lock(&mu_);
   return files_;
 }
 
 std::shared_ptr<MappedFile> MappedFileQueue::First() const {
-  absl::ReaderMutexLock lock(&mu_);
+  FastReaderLock lock(&mu_);
   return files_.empty() ? nullptr : files_.front();
 }
 
 std::shared_ptr<MappedFile> MappedFileQueue::Last() const {
-  absl::ReaderMutexLock lock(&mu_);
+  FastReaderLock lock(&mu_);
   return files_.empty() ? nullptr : files_.back();
 }
 
 size_t MappedFileQueue::FileCount() const {
-  absl::ReaderMutexLock lock(&mu_);
+  FastReaderLock lock(&mu_);
   return files_.size();
 }
 
 std::shared_ptr<MappedFile> MappedFileQueue::FindByOffset(
     int64_t offset) const {
-  absl::ReaderMutexLock lock(&mu_);
+  FastReaderLock lock(&mu_);
   if (files_.empty() || offset < files_.front()->from() ||
       offset >= files_.back()->end()) {
     return nullptr;
@@ -114,17 +114,17 @@ std::shared_ptr<MappedFile> MappedFileQueue::FindByOffset(
 }
 
 int64_t MappedFileQueue::MinOffset() const {
-  absl::ReaderMutexLock lock(&mu_);
+  FastReaderLock lock(&mu_);
   return files_.empty() ? 0 : files_.front()->from();
 }
 
 int64_t MappedFileQueue::MaxOffset() const {
-  absl::ReaderMutexLock lock(&mu_);
+  FastReaderLock lock(&mu_);
   return files_.empty() ? 0 : files_.back()->from() + files_.back()->wrote();
 }
 
 absl::Status MappedFileQueue::Append(std::shared_ptr<MappedFile> file) {
-  absl::MutexLock lock(&mu_);
+  FastWriterLock lock(&mu_);
   if (!files_.empty() && files_.back()->end() != file->from()) {
     return absl::InternalError(absl::StrCat("segment ", file->path().string(),
                                             " does not follow ",
@@ -145,7 +145,7 @@ absl::StatusOr<MappedFileQueue::TruncateResult> MappedFileQueue::Truncate(
   TruncateResult result;
   std::vector<std::shared_ptr<MappedFile>> removed;
   {
-    absl::MutexLock lock(&mu_);
+    FastWriterLock lock(&mu_);
     while (!files_.empty() && files_.back()->from() > offset) {
       removed.push_back(files_.back());
       files_.pop_back();
@@ -181,7 +181,7 @@ absl::StatusOr<MappedFileQueue::TruncateResult> MappedFileQueue::Truncate(
 absl::Status MappedFileQueue::DeleteFirst() {
   std::shared_ptr<MappedFile> first;
   {
-    absl::MutexLock lock(&mu_);
+    FastWriterLock lock(&mu_);
     if (files_.size() <= 1) {
       return absl::FailedPreconditionError("never deletes the last segment");
     }

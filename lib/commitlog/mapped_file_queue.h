@@ -14,6 +14,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "base/fast_mutex.h"
 #include "commitlog/mapped_file.h"
 #include "rmq/io/file_system.h"
 
@@ -80,7 +81,7 @@ class MappedFileQueue {
   const MappedFileQueueOptions options_;
   FileSystem& fs_;
   int64_t file_size_;
-  mutable absl::Mutex mu_;
+  mutable FastSharedMutex mu_;
   std::vector<std::shared_ptr<MappedFile>> files_ ABSL_GUARDED_BY(mu_);
 };
 

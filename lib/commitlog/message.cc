@@ -161,19 +161,24 @@ bool MessageProperties::Erase(std::string_view name) {
 }
 
 std::string MessageProperties::Serialize() const {
+  std::string out;
+  SerializeTo(&out);
+  return out;
+}
+
+void MessageProperties::SerializeTo(std::string* out) const {
+  out->clear();
   size_t size = 0;
   for (const Entry& entry : entries_) {
     size += entry.first.size() + entry.second.size() + 2;
   }
-  std::string out;
-  out.reserve(size);
+  out->reserve(size);
   for (const Entry& entry : entries_) {
-    if (!out.empty()) out.push_back(kPropertySeparator);
-    out.append(entry.first);
-    out.push_back(kNameValueSeparator);
-    out.append(entry.second);
+    if (!out->empty()) out->push_back(kPropertySeparator);
+    out->append(entry.first);
+    out->push_back(kNameValueSeparator);
+    out->append(entry.second);
   }
-  return out;
 }
 
 MessageProperties MessageProperties::Parse(std::string_view text) {

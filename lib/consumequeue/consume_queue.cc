@@ -24,12 +24,12 @@ ConsumeQueue::ConsumeQueue(std::string topic, int32_t queue_id,
       logger_(logger) {}
 
 std::vector<std::shared_ptr<CqFile>> ConsumeQueue::Files() const {
-  absl::MutexLock lock(&mu_);
+  FastMutexLock lock(&mu_);
   return files_;
 }
 
 int64_t ConsumeQueue::FileCount() const {
-  absl::MutexLock lock(&mu_);
+  FastMutexLock lock(&mu_);
   return static_cast<int64_t>(files_.size());
 }
 
@@ -67,7 +67,7 @@ absl::Status ConsumeQueue::Load() {
     file->set_flushed(options_.file_size);
     files.push_back(std::move(file));
   }
-  absl::MutexLock lock(&mu_);
+  FastMutexLock lock(&mu_);
   files_ = std::move(files);
   if (!files_.empty()) {
     min_logic_offset_ = files_.front()->from();
@@ -108,7 +108,7 @@ absl::Status ConsumeQueue::TruncateAt(int64_t byte_offset) {
   std::vector<std::shared_ptr<CqFile>> removed;
   std::shared_ptr<CqFile> tail;
   {
-    absl::MutexLock lock(&mu_);
+    FastMutexLock lock(&mu_);
     while (!files_.empty() && files_.back()->from() > byte_offset) {
       removed.push_back(files_.back());
       files_.pop_back();
@@ -134,7 +134,7 @@ absl::Status ConsumeQueue::TruncateAt(int64_t byte_offset) {
     tail->set_wrote(pos);
     tail->set_flushed(pos);
   }
-  absl::MutexLock lock(&mu_);
+  FastMutexLock lock(&mu_);
   files_end_ = files_.empty() ? 0 : files_.back()->end();
   write_end_ =
       files_.empty() ? 0 : files_.back()->from() + files_.back()->wrote();
@@ -211,13 +211,13 @@ absl::Status ConsumeQueue::CorrectMinOffset(int64_t min_phy_offset) {
 int64_t ConsumeQueue::MinOffset() const { return min_logic_offset_ / kUnit; }
 
 int64_t ConsumeQueue::MaxOffset() const {
-  absl::MutexLock lock(&mu_);
+  FastMutexLock lock(&mu_);
   if (files_.empty()) return 0;
   return (files_.back()->from() + files_.back()->wrote()) / kUnit;
 }
 
 std::shared_ptr<CqFile> ConsumeQueue::FileFor(int64_t byte_offset) const {
-  absl::MutexLock lock(&mu_);
+  FastMutexLock lock(&mu_);
   auto it = std::upper_bound(files_.begin(), files_.end(), byte_offset,
                              [](int64_t off, const std::shared_ptr<CqFile>& f) {
                                return off < f->from();
@@ -260,7 +260,7 @@ absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::NewFile(int64_t from) {
   if (file == nullptr) {
     RMQ_ASSIGN_OR_RETURN(file, CreateFile(from));
   }
-  absl::MutexLock lock(&mu_);
+  FastMutexLock lock(&mu_);
   files_.push_back(file);
   files_end_ = file->end();
   return file;
@@ -299,12 +299,12 @@ absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::WritableFileFor(
     int64_t byte_offset) {
   std::shared_ptr<CqFile> last;
   {
-    absl::MutexLock lock(&mu_);
+    FastMutexLock lock(&mu_);
     if (!files_.empty()) last = files_.back();
   }
   if (last == nullptr) {
     RMQ_RETURN_IF_ERROR(CreateFirstFile(byte_offset / kUnit));
-    absl::MutexLock lock(&mu_);
+    FastMutexLock lock(&mu_);
     return files_.back();
   }
   if (last->IsFull()) return NewFile(last->end());
@@ -341,7 +341,7 @@ absl::Status ConsumeQueue::PrepareUnits(int64_t first, int64_t count) {
   if (end <= file->end()) return absl::OkStatus();
   // The units spill into the next file: create it now, kept aside until the
   // appender reaches it.
-  absl::MutexLock lock(&pending_mu_);
+  FastMutexLock lock(&pending_mu_);
   if (pending_next_ == nullptr || pending_next_->from() != file->end()) {
     RMQ_ASSIGN_OR_RETURN(pending_next_, CreateFile(file->end()));
   }
@@ -352,7 +352,7 @@ absl::Status ConsumeQueue::PrepareUnits(int64_t first, int64_t count) {
 }
 
 std::shared_ptr<CqFile> ConsumeQueue::TakePending(int64_t from) {
-  absl::MutexLock lock(&pending_mu_);
+  FastMutexLock lock(&pending_mu_);
   if (pending_next_ == nullptr || pending_next_->from() != from) return nullptr;
   return std::move(pending_next_);
 }
@@ -405,7 +405,7 @@ absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {
 }
 
 bool ConsumeQueue::dirty() const {
-  absl::MutexLock lock(&mu_);
+  FastMutexLock lock(&mu_);
   for (const auto& file : files_) {
     if (file->flushed() < file->wrote()) return true;
   }
@@ -463,7 +463,7 @@ absl::StatusOr<int> ConsumeQueue::DeleteFilesBelow(int64_t min_phy_offset) {
   while (true) {
     std::shared_ptr<CqFile> first;
     {
-      absl::MutexLock lock(&mu_);
+      FastMutexLock lock(&mu_);
       if (files_.size() <= 1) break;
       first = files_.front();
     }
@@ -473,7 +473,7 @@ absl::StatusOr<int> ConsumeQueue::DeleteFilesBelow(int64_t min_phy_offset) {
     const CqUnit last = CqUnit::DecodeFrom(region->bytes().data() + last_pos);
     if (last.phy_offset >= min_phy_offset) break;
     {
-      absl::MutexLock lock(&mu_);
+      FastMutexLock lock(&mu_);
       files_.erase(files_.begin());
     }
     cache_.Forget(first.get());

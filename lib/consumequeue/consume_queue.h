@@ -21,6 +21,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "base/fast_mutex.h"
 #include "consumequeue/cq_file.h"
 #include "rmq/consumequeue/cq_unit.h"
 #include "rmq/io/file_system.h"
@@ -153,7 +154,7 @@ class ConsumeQueue {
   MappingCache& cache_;
   Logger& logger_;
 
-  mutable absl::Mutex mu_;
+  mutable FastMutex mu_;
   std::vector<std::shared_ptr<CqFile>> files_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> min_logic_offset_{0};  // bytes
   std::atomic<int64_t> max_phy_offset_{-1};
@@ -162,7 +163,7 @@ class ConsumeQueue {
   std::atomic<bool> dir_unsynced_{false};
   int64_t next_offset_ = 0;  // appender only
   // The next file, created ahead of need (PrepareAhead, PrepareUnits).
-  absl::Mutex pending_mu_;
+  FastMutex pending_mu_;
   std::shared_ptr<CqFile> pending_next_ ABSL_GUARDED_BY(pending_mu_);
   std::shared_ptr<CqFile> TakePending(int64_t from);
   static constexpr int64_t kAheadBytes = 64 * 1024;  // ~3,300 units

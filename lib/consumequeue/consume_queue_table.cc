@@ -78,7 +78,7 @@ absl::Status ConsumeQueueTable::LoadAndRecover() {
       const std::string what = absl::StrCat("consume queue ", topic, "/", *id);
       RMQ_RETURN_IF_ERROR(Annotate(queue->Load(), what));
       RMQ_RETURN_IF_ERROR(Annotate(queue->Recover(), what));
-      absl::MutexLock lock(&mu_);
+      FastWriterLock lock(&mu_);
       queues_[topic][*id] = std::move(queue);
     }
   }
@@ -87,7 +87,7 @@ absl::Status ConsumeQueueTable::LoadAndRecover() {
 
 ConsumeQueue* ConsumeQueueTable::Find(std::string_view topic,
                                       int32_t queue_id) const {
-  absl::ReaderMutexLock lock(&mu_);
+  FastReaderLock lock(&mu_);
   auto t = queues_.find(AsAbsl(topic));
   if (t == queues_.end()) return nullptr;
   auto q = t->second.find(queue_id);
@@ -97,7 +97,7 @@ ConsumeQueue* ConsumeQueueTable::Find(std::string_view topic,
 absl::StatusOr<ConsumeQueue*> ConsumeQueueTable::FindOrCreate(
     std::string_view topic, int32_t queue_id) {
   if (ConsumeQueue* found = Find(topic, queue_id)) return found;
-  absl::MutexLock lock(&mu_);
+  FastWriterLock lock(&mu_);
   std::unique_ptr<ConsumeQueue>& slot = queues_[AsAbsl(topic)][queue_id];
   if (slot == nullptr) {
     std::unique_ptr<ConsumeQueue> queue =
@@ -121,7 +121,7 @@ void ConsumeQueueTable::ForEach(
     const std::function<void(ConsumeQueue&)>& fn) const {
   std::vector<ConsumeQueue*> all;
   {
-    absl::ReaderMutexLock lock(&mu_);
+    FastReaderLock lock(&mu_);
     for (const auto& [topic, queues] : queues_) {
       for (const auto& [id, queue] : queues) all.push_back(queue.get());
     }
@@ -130,7 +130,7 @@ void ConsumeQueueTable::ForEach(
 }
 
 int64_t ConsumeQueueTable::size() const {
-  absl::ReaderMutexLock lock(&mu_);
+  FastReaderLock lock(&mu_);
   int64_t n = 0;
   for (const auto& [topic, queues] : queues_) n += queues.size();
   return n;
@@ -144,14 +144,14 @@ int64_t ConsumeQueueTable::max_phy_offset() const {
 
 void ConsumeQueueTable::MarkDirty(ConsumeQueue& queue) {
   if (queue.in_dirty_list().exchange(true)) return;
-  absl::MutexLock lock(&dirty_mu_);
+  FastMutexLock lock(&dirty_mu_);
   dirty_.push_back(&queue);
 }
 
 std::vector<ConsumeQueue*> ConsumeQueueTable::TakeDirty() {
   std::vector<ConsumeQueue*> taken;
   {
-    absl::MutexLock lock(&dirty_mu_);
+    FastMutexLock lock(&dirty_mu_);
     taken.swap(dirty_);
   }
   for (ConsumeQueue* queue : taken) queue->in_dirty_list().store(false);

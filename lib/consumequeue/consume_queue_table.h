@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "base/fast_mutex.h"
 #include "consumequeue/consume_queue.h"
 #include "consumequeue/cq_file.h"
 
@@ -72,9 +73,9 @@ class ConsumeQueueTable {
   FileSystem& fs_;
   Logger& logger_;
   MappingCache cache_;
-  mutable absl::Mutex mu_;
+  mutable FastSharedMutex mu_;
   absl::flat_hash_map<std::string, QueueMap> queues_ ABSL_GUARDED_BY(mu_);
-  absl::Mutex dirty_mu_;
+  FastMutex dirty_mu_;
   std::vector<ConsumeQueue*> dirty_ ABSL_GUARDED_BY(dirty_mu_);
 };
 

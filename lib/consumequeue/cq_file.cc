@@ -28,7 +28,7 @@ absl::Status CqFile::Create(uint64_t allocate_bytes) {
   allocated_to_ = static_cast<int64_t>(
       std::min<uint64_t>(allocate_bytes, static_cast<uint64_t>(size_)));
   {
-    absl::MutexLock lock(&mu_);
+    FastMutexLock lock(&mu_);
     region_ = std::move(region);
   }
   cache_.Touch(*this);
@@ -39,7 +39,7 @@ absl::Status CqFile::Create(uint64_t allocate_bytes) {
 absl::StatusOr<std::shared_ptr<MappedRegion>> CqFile::Acquire() {
   cache_.Touch(*this);
   {
-    absl::MutexLock lock(&mu_);
+    FastMutexLock lock(&mu_);
     if (region_ != nullptr) return region_;
   }
   MapOptions options;
@@ -51,7 +51,7 @@ absl::StatusOr<std::shared_ptr<MappedRegion>> CqFile::Acquire() {
                        fs_.Map(path_, options));
   std::shared_ptr<MappedRegion> region;
   {
-    absl::MutexLock lock(&mu_);
+    FastMutexLock lock(&mu_);
     if (region_ == nullptr) region_ = std::move(mapped);
     region = region_;
   }
@@ -62,12 +62,12 @@ absl::StatusOr<std::shared_ptr<MappedRegion>> CqFile::Acquire() {
 
 void CqFile::Release() {
   std::shared_ptr<MappedRegion> dropped;
-  absl::MutexLock lock(&mu_);
+  FastMutexLock lock(&mu_);
   dropped.swap(region_);
 }
 
 bool CqFile::mapped() const {
-  absl::MutexLock lock(&mu_);
+  FastMutexLock lock(&mu_);
   return region_ != nullptr;
 }
 
@@ -92,7 +92,7 @@ absl::Status CqFile::EnsureAllocated(MappedRegion& region, int64_t pos,
 void MappingCache::Mapped(const std::shared_ptr<CqFile>& file) {
   std::vector<std::shared_ptr<CqFile>> victims;
   {
-    absl::MutexLock lock(&mu_);
+    FastMutexLock lock(&mu_);
     mapped_.push_back(file);
     if (static_cast<int64_t>(mapped_.size()) <= capacity_) return;
     std::vector<std::shared_ptr<CqFile>> live;
@@ -117,7 +117,7 @@ void MappingCache::Mapped(const std::shared_ptr<CqFile>& file) {
 }
 
 void MappingCache::Forget(const CqFile* file) {
-  absl::MutexLock lock(&mu_);
+  FastMutexLock lock(&mu_);
   std::erase_if(mapped_, [file](const std::weak_ptr<CqFile>& weak) {
     auto f = weak.lock();
     return f == nullptr || f.get() == file;
@@ -125,7 +125,7 @@ void MappingCache::Forget(const CqFile* file) {
 }
 
 int64_t MappingCache::mapped_count() const {
-  absl::MutexLock lock(&mu_);
+  FastMutexLock lock(&mu_);
   return static_cast<int64_t>(mapped_.size());
 }
 

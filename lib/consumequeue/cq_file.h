@@ -18,6 +18,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "base/fast_mutex.h"
 #include "rmq/io/file_system.h"
 
 namespace rmq {
@@ -75,7 +76,7 @@ class CqFile : public std::enable_shared_from_this<CqFile> {
   std::atomic<int64_t> flushed_{0};
   std::atomic<uint64_t> last_used_{0};
   int64_t allocated_to_ = 0;  // appender only
-  mutable absl::Mutex mu_;
+  mutable FastMutex mu_;
   std::shared_ptr<MappedRegion> region_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -101,7 +102,7 @@ class MappingCache {
  private:
   const int64_t capacity_;
   std::atomic<uint64_t> tick_{0};
-  mutable absl::Mutex mu_;
+  mutable FastMutex mu_;
   std::vector<std::weak_ptr<CqFile>> mapped_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -27,6 +27,8 @@ void IndexBuilder::Start() {
 
 void IndexBuilder::Notify() {
   if (!sleeping_.load(std::memory_order_relaxed)) return;
+  // One producer wakes it; the others see the pending wake-up and go on.
+  if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
   absl::MutexLock lock(&mu_);
   wake_ = true;
 }
@@ -96,6 +98,7 @@ void IndexBuilder::Run(std::stop_token stop) {
                          ok ? absl::Milliseconds(100) : absl::Seconds(1));
     sleeping_.store(false);
     wake_ = false;
+    wake_pending_.store(false, std::memory_order_release);
     if (stopping_) return;
   }
 }

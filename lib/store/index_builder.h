@@ -50,6 +50,7 @@ class IndexBuilder {
   Logger& logger_;
   std::atomic<int64_t> indexed_;
   std::atomic<bool> sleeping_{false};
+  std::atomic<bool> wake_pending_{false};
   absl::Mutex run_mu_;  // one indexing pass at a time
   absl::Mutex mu_;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;

@@ -14,6 +14,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "base/fast_mutex.h"
 #include "commitlog/commit_log.h"
 #include "consumequeue/consume_queue_table.h"
 #include "flush/commit_log_flusher.h"
@@ -80,9 +81,12 @@ class MessageStore::Impl {
   // store_put.cc
   absl::Status CheckWritable() const;
   struct Encoded;
-  absl::StatusOr<Encoded> Encode(const MessageToStore& message) const;
+  // Appends the encoded record to `buffer` (one per batch).
+  absl::StatusOr<Encoded> Encode(const MessageToStore& message,
+                                 std::string* buffer) const;
   absl::StatusOr<std::vector<PutResult>> AppendLocked(
-      std::vector<Encoded>& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+      std::vector<Encoded>& batch, std::string& buffer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   void WaitDurable(int64_t end, bool* timed_out);
 
   // store_read.cc
@@ -112,7 +116,7 @@ class MessageStore::Impl {
   std::unique_ptr<ConsumeQueueFlusher> cq_flusher_;
   std::unique_ptr<IndexBuilder> index_builder_;
 
-  absl::Mutex append_mu_;
+  FastMutex append_mu_;
   std::atomic<int64_t> last_dispatch_timestamp_{0};
   std::atomic<bool> shut_down_{false};
   absl::Mutex shutdown_mu_;

@@ -249,7 +249,7 @@ absl::Status MessageStore::Impl::Flush() {
 absl::Status MessageStore::Impl::Shutdown() {
   absl::MutexLock shutdown_lock(&shutdown_mu_);
   if (shut_down_.exchange(true)) return absl::OkStatus();
-  { absl::MutexLock lock(&append_mu_); }  // in-flight appends finish first
+  { FastMutexLock lock(&append_mu_); }  // in-flight appends finish first
   if (lock_ == nullptr) return absl::OkStatus();  // read-only: nothing to do
 
   absl::Status status;
@@ -298,7 +298,7 @@ absl::Status MessageStore::Impl::Shutdown() {
 void MessageStore::Impl::CrashForTesting() {
   absl::MutexLock shutdown_lock(&shutdown_mu_);
   if (shut_down_.exchange(true)) return;
-  { absl::MutexLock lock(&append_mu_); }
+  { FastMutexLock lock(&append_mu_); }
   // Threads stop without a final flush; the abort file stays.
   committer_.reset();  // what is still in the write buffer is lost
   index_builder_.reset();

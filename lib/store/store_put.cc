@@ -15,7 +15,8 @@
 namespace rmq {
 
 struct MessageStore::Impl::Encoded {
-  std::string bytes;
+  size_t offset = 0;  // the record in the batch's buffer
+  size_t size = 0;
   std::string topic;
   int32_t queue_id = 0;
   ConsumeQueue* queue = nullptr;  // null: PREPARED/ROLLBACK, no queue offset
@@ -53,7 +54,7 @@ absl::Status MessageStore::Impl::CheckWritable() const {
 }
 
 absl::StatusOr<MessageStore::Impl::Encoded> MessageStore::Impl::Encode(
-    const MessageToStore& message) const {
+    const MessageToStore& message, std::string* buffer) const {
   Encoded e;
   e.topic = message.topic;
   e.queue_id = message.queue_id;
@@ -72,22 +73,26 @@ absl::StatusOr<MessageStore::Impl::Encoded> MessageStore::Impl::Encode(
         " bytes exceeds maxMessageSize ", config_.max_message_size));
   }
   const int32_t tx = message.sys_flag & kSysFlagTransactionMask;
-  MessageProperties properties = message.properties;
-  if (const std::string* wait = properties.Find(kPropertyWait)) {
+  if (const std::string* wait = message.properties.Find(kPropertyWait)) {
     e.wait = *wait != "false";
   }
-  int32_t level = ParseDelayLevel(properties.Find(kPropertyDelayLevel));
+  // Reused per thread: serializing allocates nothing in steady state.
+  thread_local std::string serialized;
+  int32_t level = ParseDelayLevel(message.properties.Find(kPropertyDelayLevel));
   if (level > 0 &&
       (tx == kTransactionNotType || tx == kTransactionCommitType)) {
     level =
         std::min<int32_t>(level, static_cast<int32_t>(delay_levels_ms_.size()));
+    MessageProperties properties = message.properties;
     properties.Set(kPropertyRealTopic, e.topic);
     properties.Set(kPropertyRealQueueId, std::to_string(e.queue_id));
+    properties.SerializeTo(&serialized);
     e.topic = std::string(kScheduleTopic);
     e.queue_id = level - 1;
     e.scheduled = true;
+  } else {
+    message.properties.SerializeTo(&serialized);
   }
-  const std::string serialized = properties.Serialize();
   RecordFields fields;
   fields.queue_id = e.queue_id;
   fields.flag = message.flag;
@@ -100,7 +105,9 @@ absl::StatusOr<MessageStore::Impl::Encoded> MessageStore::Impl::Encode(
   fields.body = message.body;
   fields.topic = e.topic;
   fields.properties = serialized;
-  RMQ_RETURN_IF_ERROR(EncodeRecord(fields, &e.bytes));
+  e.offset = buffer->size();
+  RMQ_RETURN_IF_ERROR(EncodeRecord(fields, buffer));
+  e.size = buffer->size() - e.offset;
   if (e.scheduled) {
     e.properties = serialized;
   } else {
@@ -114,12 +121,12 @@ absl::StatusOr<MessageStore::Impl::Encoded> MessageStore::Impl::Encode(
 }
 
 absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::AppendLocked(
-    std::vector<Encoded>& batch) {
+    std::vector<Encoded>& batch, std::string& buffer) {
   RMQ_RETURN_IF_ERROR(CheckWritable());
   int64_t total = 0;
   int64_t units = 0;
   for (Encoded& e : batch) {
-    total += static_cast<int64_t>(e.bytes.size());
+    total += static_cast<int64_t>(e.size);
     if (e.queue != nullptr) ++units;
   }
   // A batch targets one queue: make room for all its units up front.
@@ -136,7 +143,8 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::AppendLocked(
   for (Encoded& e : batch) {
     const int64_t queue_offset =
         e.queue != nullptr ? e.queue->next_offset() : 0;
-    auto bytes = std::as_writable_bytes(std::span(e.bytes));
+    auto bytes =
+        std::as_writable_bytes(std::span(buffer.data() + e.offset, e.size));
     PatchRecordPosition(bytes, queue_offset, phys, timestamp);
     log_->Write(bytes);
     const int32_t size = static_cast<int32_t>(bytes.size());
@@ -160,6 +168,7 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::AppendLocked(
     r.bytes = size;
     r.queue_offset = QueueOffset(queue_offset);
     r.store_timestamp_ms = timestamp;
+    r.store_host = config_.store_host;
     phys += size;
   }
   tracker_.Appended(phys, timestamp, /*also_committed=*/committer_ == nullptr);
@@ -191,9 +200,11 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::Append(
   }
   std::vector<Encoded> batch;
   batch.reserve(messages.size());
+  thread_local std::string buffer;  // the batch's encoded records, reused
+  buffer.clear();
   bool wait = false;
   for (const MessageToStore& message : messages) {
-    absl::StatusOr<Encoded> e = Encode(message);
+    absl::StatusOr<Encoded> e = Encode(message, &buffer);
     if (!e.ok()) {
       put_failures_.fetch_add(1, std::memory_order_relaxed);
       return e.status();
@@ -208,8 +219,8 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::Append(
   }
   absl::StatusOr<std::vector<PutResult>> results;
   {
-    absl::MutexLock lock(&append_mu_);
-    results = AppendLocked(batch);
+    FastMutexLock lock(&append_mu_);
+    results = AppendLocked(batch, buffer);
   }
   if (!results.ok()) {
     put_failures_.fetch_add(1, std::memory_order_relaxed);
@@ -226,9 +237,6 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::Append(
     }
   }
   if (index_builder_ != nullptr) index_builder_->Notify();
-  for (PutResult& r : *results) {
-    r.msg_id = OffsetMessageId(config_.store_host, r.physical_offset.value());
-  }
   if (wait_for_flush && wait &&
       config_.flush_disk_type == FlushDiskType::kSyncFlush) {
     const PutResult& last = results->back();

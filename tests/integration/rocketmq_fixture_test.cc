@@ -687,7 +687,7 @@ TEST_CASE(
         CHECK(at == (expected_at / kSegmentSize + 1) * kSegmentSize);
         CHECK(at - expected_at < put->bytes + kEndFileMinBlankLength);
       }
-      CHECK(put->msg_id ==
+      CHECK(put->msg_id() ==
             OffsetMessageId(FixtureConfig(root, false).store_host, at));
       expected_at = at + put->bytes;
       puts.push_back(*put);

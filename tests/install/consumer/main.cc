@@ -44,6 +44,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!(*store)->Shutdown().ok()) return 1;
-  std::cout << "OK " << put->msg_id << " " << record->body << "\n";
+  std::cout << "OK " << put->msg_id() << " " << record->body << "\n";
   return 0;
 }

@@ -41,7 +41,7 @@ TEST_CASE("a message is readable through its queue as soon as Put returns",
   REQUIRE_OK(put);
   CHECK(put->physical_offset.value() == 0);
   CHECK(put->queue_offset.value() == 0);
-  CHECK(put->msg_id == "7F00000100002A9F0000000000000000");
+  CHECK(put->msg_id() == "7F00000100002A9F0000000000000000");
 
   GetResult got = MustGet(*store, "TopicTest", 1, 0);
   REQUIRE(got.status == GetStatus::kFound);
