@@ -506,35 +506,6 @@ absl::StatusOr<int64_t> ParseDelayToken(std::string_view token) {
 
 }  // namespace
 
-std::string StoreConfig::CommitLogDir() const {
-  if (!store_path_commit_log.empty()) return store_path_commit_log;
-  return (std::filesystem::path(store_path_root_dir) / "commitlog").string();
-}
-
-std::string StoreConfig::ConsumeQueueDir() const {
-  return (std::filesystem::path(store_path_root_dir) / "consumequeue").string();
-}
-
-std::string StoreConfig::IndexDir() const {
-  return (std::filesystem::path(store_path_root_dir) / "index").string();
-}
-
-std::string StoreConfig::CheckpointPath() const {
-  return (std::filesystem::path(store_path_root_dir) / "checkpoint").string();
-}
-
-std::string StoreConfig::AbortPath() const {
-  return (std::filesystem::path(store_path_root_dir) / "abort").string();
-}
-
-std::string StoreConfig::LockPath() const {
-  return (std::filesystem::path(store_path_root_dir) / "lock").string();
-}
-
-std::string StoreConfig::ConfigDir() const {
-  return (std::filesystem::path(store_path_root_dir) / "config").string();
-}
-
 // Checks every field that has a rule in the key table. The consume-queue size
 // may be any positive value here (ApplyStoreProperties rounds file values up
 // to a multiple of 20, as RocketMQ's getter does), and diskMaxUsedSpaceRatio
