@@ -7,7 +7,7 @@
 
 namespace rmq {
 
-// Plain zlib crc32 of `data`.
+// The zlib/IEEE CRC-32 of `data` (slicing-by-8; equal to zlib's crc32).
 uint32_t Crc32(std::span<const std::byte> data);
 
 // The BODYCRC field of a commit-log record: crc32(body) & 0x7FFFFFFF.

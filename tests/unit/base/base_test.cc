@@ -1,8 +1,12 @@
+#include <zlib.h>
+
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "base/crc32.h"
 #include "base/endian.h"
@@ -15,6 +19,23 @@ namespace {
 
 namespace tv = testing::tv;
 using testing::ByteSpan;
+
+TEST_CASE("our slicing-by-8 crc32 equals zlib's on random input",
+          "[unit][base]") {
+  std::mt19937 rng(42);
+  std::vector<std::byte> data(4096);
+  for (auto& b : data) b = static_cast<std::byte>(rng());
+  for (size_t offset : {0, 1, 3, 7}) {
+    for (size_t size = 0; size + offset <= 2100; size += 1 + size / 7) {
+      const auto span = std::span<const std::byte>(data).subspan(offset, size);
+      const uLong expected =
+          crc32(0L, reinterpret_cast<const Bytef*>(span.data()),
+                static_cast<uInt>(span.size()));
+      INFO("offset " << offset << " size " << size);
+      REQUIRE(Crc32(span) == static_cast<uint32_t>(expected));
+    }
+  }
+}
 
 TEST_CASE("crc32 is zlib's CRC-32", "[unit][base]") {
   CHECK(Crc32(ByteSpan("")) == 0u);
