@@ -338,7 +338,12 @@ absl::Status ConsumeQueue::PrepareUnits(int64_t first, int64_t count) {
   RMQ_RETURN_IF_ERROR(
       file->EnsureAllocated(*region, std::min(end, file->end()) - file->from(),
                             options_.allocate_ahead));
-  if (end <= file->end()) return absl::OkStatus();
+  if (end <= file->end()) {
+    // PutUnit writes these units through this pin (until ReleasePrepared).
+    prepared_file_ = std::move(file);
+    prepared_region_ = std::move(region);
+    return absl::OkStatus();
+  }
   // The units spill into the next file: create it now, kept aside until the
   // appender reaches it.
   FastMutexLock lock(&pending_mu_);
@@ -378,11 +383,27 @@ void ConsumeQueue::PrepareAhead() {
   pending_mu_.Unlock();
 }
 
+void ConsumeQueue::ReleasePrepared() {
+  prepared_file_.reset();
+  prepared_region_.reset();
+}
+
 absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {
   if (unit.phy_offset + unit.size <= max_phy_offset_) {
     return absl::OkStatus();  // already there (re-dispatch after recovery)
   }
   const int64_t expected = queue_offset * kUnit;
+  if (prepared_file_ != nullptr &&
+      prepared_file_->from() + prepared_file_->wrote() == expected &&
+      expected + kUnit <= prepared_file_->end()) {
+    // The put path: PrepareUnits already found, mapped and allocated it.
+    const int64_t pos = expected - prepared_file_->from();
+    unit.EncodeTo(prepared_region_->bytes().data() + pos);
+    prepared_file_->set_wrote(pos + kUnit);
+    write_end_.store(expected + kUnit, std::memory_order_relaxed);
+    max_phy_offset_ = unit.phy_offset + unit.size;
+    return absl::OkStatus();
+  }
   RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file, WritableFileFor(expected));
   int64_t current = file->from() + file->wrote();
   if (queue_offset != 0 && expected < current) return absl::OkStatus();

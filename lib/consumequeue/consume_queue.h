@@ -94,6 +94,9 @@ class ConsumeQueue {
   // into it does not create a file (a journaled metadata operation that took
   // tens of ms here) under the lock. Cheap when there is nothing to do.
   void PrepareAhead();
+  // Drops the pin PrepareUnits kept for PutUnit (the appender calls it after
+  // its batch, so an idle queue never keeps its file mapped).
+  void ReleasePrepared();
 
   // --- readers ----------------------------------------------------------
   int64_t MinOffset() const;
@@ -166,6 +169,9 @@ class ConsumeQueue {
   FastMutex pending_mu_;
   std::shared_ptr<CqFile> pending_next_ ABSL_GUARDED_BY(pending_mu_);
   std::shared_ptr<CqFile> TakePending(int64_t from);
+  // Appender only: the file PrepareUnits readied for PutUnit, and its pin.
+  std::shared_ptr<CqFile> prepared_file_;
+  std::shared_ptr<MappedRegion> prepared_region_;
   static constexpr int64_t kAheadBytes = 64 * 1024;  // ~3,300 units
   std::atomic<int64_t> files_end_{0};  // end of the last file (bytes)
   std::atomic<int64_t> write_end_{0};  // where the next unit goes (bytes)

@@ -94,14 +94,19 @@ absl::StatusOr<std::unique_ptr<MessageStore>> MessageStore::Open(
 }
 
 absl::StatusOr<PutResult> MessageStore::Put(const MessageToStore& message) {
-  auto results = impl_->Append(std::span(&message, 1), true);
-  if (!results.ok()) return results.status();
-  return std::move(results->front());
+  PutResult result;
+  absl::Status status =
+      impl_->Append(std::span(&message, 1), true, std::span(&result, 1));
+  if (!status.ok()) return status;
+  return result;
 }
 
 absl::StatusOr<std::vector<PutResult>> MessageStore::PutBatch(
     std::span<const MessageToStore> messages) {
-  return impl_->Append(messages, true);
+  std::vector<PutResult> results(messages.size());
+  absl::Status status = impl_->Append(messages, true, results);
+  if (!status.ok()) return status;
+  return results;
 }
 
 void MessageStore::PutAsync(

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "base/fast_mutex.h"
@@ -37,8 +38,9 @@ class MessageStore::Impl {
   Impl& operator=(const Impl&) = delete;
 
   // store_put.cc
-  absl::StatusOr<std::vector<PutResult>> Append(
-      std::span<const MessageToStore> messages, bool wait_for_flush);
+  // Appends `messages` (one topic and queue) and fills out[i] for each.
+  absl::Status Append(std::span<const MessageToStore> messages,
+                      bool wait_for_flush, std::span<PutResult> out);
   void AppendAsync(const MessageToStore& message,
                    absl::AnyInvocable<void(absl::StatusOr<PutResult>) &&> done);
 
@@ -84,8 +86,9 @@ class MessageStore::Impl {
   // Appends the encoded record to `buffer` (one per batch).
   absl::StatusOr<Encoded> Encode(const MessageToStore& message,
                                  std::string* buffer) const;
-  absl::StatusOr<std::vector<PutResult>> AppendLocked(
-      std::vector<Encoded>& batch, std::string& buffer)
+  using Batch = absl::InlinedVector<Encoded, 1>;
+  absl::Status AppendLocked(Batch& batch, std::string& buffer,
+                            std::span<PutResult> out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   void WaitDurable(int64_t end, bool* timed_out);
 

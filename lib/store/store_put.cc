@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "base/java_hash.h"
@@ -120,8 +121,8 @@ absl::StatusOr<MessageStore::Impl::Encoded> MessageStore::Impl::Encode(
   return e;
 }
 
-absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::AppendLocked(
-    std::vector<Encoded>& batch, std::string& buffer) {
+absl::Status MessageStore::Impl::AppendLocked(Batch& batch, std::string& buffer,
+                                              std::span<PutResult> out) {
   RMQ_RETURN_IF_ERROR(CheckWritable());
   int64_t total = 0;
   int64_t units = 0;
@@ -132,14 +133,18 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::AppendLocked(
   // A batch targets one queue: make room for all its units up front.
   auto queued = std::find_if(batch.begin(), batch.end(),
                              [](const Encoded& e) { return e.queue; });
-  if (queued != batch.end()) {
-    RMQ_RETURN_IF_ERROR(
-        queued->queue->PrepareUnits(queued->queue->next_offset(), units));
+  ConsumeQueue* const queue = queued != batch.end() ? queued->queue : nullptr;
+  // The pin PrepareUnits keeps for PutUnit goes with this batch, whatever
+  // happens: an idle queue must not keep its file mapped.
+  absl::Cleanup release = [queue] {
+    if (queue != nullptr) queue->ReleasePrepared();
+  };
+  if (queue != nullptr) {
+    RMQ_RETURN_IF_ERROR(queue->PrepareUnits(queue->next_offset(), units));
   }
   const int64_t timestamp = config_.clock->NowMs();
   RMQ_ASSIGN_OR_RETURN(int64_t phys, log_->PrepareAppend(total));
-  std::vector<PutResult> results;
-  results.reserve(batch.size());
+  size_t index = 0;
   for (Encoded& e : batch) {
     const int64_t queue_offset =
         e.queue != nullptr ? e.queue->next_offset() : 0;
@@ -163,7 +168,7 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::AppendLocked(
       e.queue->set_next_offset(queue_offset + 1);
       queues_->MarkDirty(*e.queue);
     }
-    PutResult& r = results.emplace_back();
+    PutResult& r = out[index++];
     r.physical_offset = PhysicalOffset(phys);
     r.bytes = size;
     r.queue_offset = QueueOffset(queue_offset);
@@ -176,7 +181,7 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::AppendLocked(
   put_messages_.fetch_add(static_cast<int64_t>(batch.size()),
                           std::memory_order_relaxed);
   put_bytes_.fetch_add(total, std::memory_order_relaxed);
-  return results;
+  return absl::OkStatus();
 }
 
 void MessageStore::Impl::WaitDurable(int64_t end, bool* timed_out) {
@@ -190,16 +195,16 @@ void MessageStore::Impl::WaitDurable(int64_t end, bool* timed_out) {
   done.WaitForNotification();
 }
 
-absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::Append(
-    std::span<const MessageToStore> messages, bool wait_for_flush) {
-  if (messages.empty()) return std::vector<PutResult>{};
-  absl::Status writable = CheckWritable();
-  if (!writable.ok()) {
+absl::Status MessageStore::Impl::Append(
+    std::span<const MessageToStore> messages, bool wait_for_flush,
+    std::span<PutResult> out) {
+  if (messages.empty()) return absl::OkStatus();
+  absl::Status status = CheckWritable();
+  if (!status.ok()) {
     put_failures_.fetch_add(1, std::memory_order_relaxed);
-    return writable;
+    return status;
   }
-  std::vector<Encoded> batch;
-  batch.reserve(messages.size());
+  Batch batch;
   thread_local std::string buffer;  // the batch's encoded records, reused
   buffer.clear();
   bool wait = false;
@@ -217,49 +222,46 @@ absl::StatusOr<std::vector<PutResult>> MessageStore::Impl::Append(
     wait = wait || e->wait;
     batch.push_back(*std::move(e));
   }
-  absl::StatusOr<std::vector<PutResult>> results;
   {
     FastMutexLock lock(&append_mu_);
-    results = AppendLocked(batch, buffer);
+    status = AppendLocked(batch, buffer, out);
   }
-  if (!results.ok()) {
+  if (!status.ok()) {
     put_failures_.fetch_add(1, std::memory_order_relaxed);
-    return results;
+    return status;
   }
-  if (committer_ != nullptr) {
-    // Readable (and, under SYNC_FLUSH, durable) once committed.
-    const PutResult& last = results->back();
-    if (!committer_->WaitCommitted(last.physical_offset.value() + last.bytes)) {
-      put_failures_.fetch_add(1, std::memory_order_relaxed);
-      return absl::UnavailableError(
-          absl::StrCat("the commit-log write failed: ",
-                       tracker_.read_only_reason().message()));
-    }
+  const int64_t end = out.back().physical_offset.value() + out.back().bytes;
+  if (committer_ != nullptr && !committer_->WaitCommitted(end)) {
+    // Readable (and, under SYNC_FLUSH, durable) only once committed.
+    put_failures_.fetch_add(1, std::memory_order_relaxed);
+    return absl::UnavailableError(
+        absl::StrCat("the commit-log write failed: ",
+                     tracker_.read_only_reason().message()));
   }
   if (index_builder_ != nullptr) index_builder_->Notify();
   if (wait_for_flush && wait &&
       config_.flush_disk_type == FlushDiskType::kSyncFlush) {
-    const PutResult& last = results->back();
     bool timed_out = false;
-    WaitDurable(last.physical_offset.value() + last.bytes, &timed_out);
+    WaitDurable(end, &timed_out);
     if (timed_out) {
       flush_timeouts_.fetch_add(1, std::memory_order_relaxed);
-      for (PutResult& r : *results) r.flush_timed_out = true;
+      for (PutResult& r : out) r.flush_timed_out = true;
     }
   }
-  return results;
+  return absl::OkStatus();
 }
 
 void MessageStore::Impl::AppendAsync(
     const MessageToStore& message,
     absl::AnyInvocable<void(absl::StatusOr<PutResult>) &&> done) {
-  absl::StatusOr<std::vector<PutResult>> results =
-      Append(std::span(&message, 1), /*wait_for_flush=*/false);
-  if (!results.ok()) {
-    std::move(done)(results.status());
+  PutResult result;
+  absl::Status appended =
+      Append(std::span(&message, 1),
+             /*wait_for_flush=*/false, std::span(&result, 1));
+  if (!appended.ok()) {
+    std::move(done)(appended);
     return;
   }
-  PutResult result = std::move(results->front());
   const bool sync = config_.flush_disk_type == FlushDiskType::kSyncFlush;
   const std::string* wait = message.properties.Find(kPropertyWait);
   if (!sync || (wait != nullptr && *wait == "false")) {
