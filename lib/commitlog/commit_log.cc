@@ -35,6 +35,16 @@ absl::Status CommitLog::Load() {
   return absl::OkStatus();
 }
 
+void CommitLog::PrepareNextSegment() {
+  if (allocator_ == nullptr) return;
+  std::shared_ptr<MappedFile> last = segments_.Last();
+  if (last == nullptr) {
+    allocator_->Request(0);
+  } else if (last->IsFull() || last->free_space() < 64 * 1024) {
+    allocator_->Request(last->end());
+  }
+}
+
 absl::Status CommitLog::Roll(const std::shared_ptr<MappedFile>& current) {
   const int64_t next_from = current == nullptr ? 0 : current->end();
   RMQ_ASSIGN_OR_RETURN(std::shared_ptr<MappedFile> next,

@@ -48,6 +48,9 @@ class CommitLog {
   CommitLog& operator=(const CommitLog&) = delete;
 
   absl::Status Load();
+  // Starts creating the segment the next append will need (call after
+  // recovery has set the end), so the first put does not create it.
+  void PrepareNextSegment();
   // Stops pre-creating segments and deletes one created but never used.
   void StopAllocation() { allocator_.reset(); }
   // The write buffer in the write-buffer path, else null.

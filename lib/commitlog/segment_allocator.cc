@@ -111,6 +111,12 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Take(
   return result;
 }
 
+void SegmentAllocator::Request(int64_t from) {
+  if (!options_.background) return;
+  absl::MutexLock lock(&mu_);
+  if (!ready_from_.has_value() && !creating_) requested_ = from;
+}
+
 void SegmentAllocator::Run(std::stop_token stop) {
   while (true) {
     int64_t from = 0;

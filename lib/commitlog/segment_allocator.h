@@ -47,6 +47,9 @@ class SegmentAllocator {
   // being created: waits for it), else created now. Then asks the background
   // thread for the next one.
   absl::StatusOr<std::shared_ptr<MappedFile>> Take(int64_t from);
+  // Asks the background thread for the segment at `from` before anyone
+  // needs it (at open: the first segment of an empty store, or the next one).
+  void Request(int64_t from);
 
  private:
   absl::StatusOr<std::shared_ptr<MappedFile>> Create(int64_t from);

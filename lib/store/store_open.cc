@@ -184,6 +184,7 @@ absl::Status MessageStore::Impl::OpenParts() {
 
 absl::Status MessageStore::Impl::StartServices() {
   Logger& logger = *config_.logger;
+  log_->PrepareNextSegment();
   FlushPolicy policy{
       .sync = config_.flush_disk_type == FlushDiskType::kSyncFlush,
       .interval = absl::Milliseconds(config_.flush_interval_commit_log),
