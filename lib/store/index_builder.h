@@ -31,9 +31,6 @@ class IndexBuilder {
   IndexBuilder& operator=(const IndexBuilder&) = delete;
 
   void Start();
-  // Called after an append: wakes the thread only if it is asleep, so a busy
-  // builder costs the put path one atomic load.
-  void Notify();
   int64_t indexed_offset() const { return indexed_.load(); }
   // Indexes everything committed now on the caller's thread, so a query sees
   // every message appended before it (read-your-writes).
@@ -49,11 +46,8 @@ class IndexBuilder {
   IndexService& index_;
   Logger& logger_;
   std::atomic<int64_t> indexed_;
-  std::atomic<bool> sleeping_{false};
-  std::atomic<bool> wake_pending_{false};
   absl::Mutex run_mu_;  // one indexing pass at a time
   absl::Mutex mu_;
-  bool wake_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::jthread thread_;
 };

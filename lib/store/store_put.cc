@@ -238,7 +238,6 @@ absl::Status MessageStore::Impl::Append(
         absl::StrCat("the commit-log write failed: ",
                      tracker_.read_only_reason().message()));
   }
-  if (index_builder_ != nullptr) index_builder_->Notify();
   if (wait_for_flush && wait &&
       config_.flush_disk_type == FlushDiskType::kSyncFlush) {
     bool timed_out = false;
