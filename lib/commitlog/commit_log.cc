@@ -26,7 +26,8 @@ absl::Status CommitLog::Load() {
         SegmentAllocatorOptions{.dir = options_.dir,
                                 .file_size = segments_.file_size(),
                                 .write_zeros = options_.warm_segments,
-                                .background = options_.background_allocation},
+                                .background = options_.background_allocation,
+                                .populate_first = options_.populate_window},
         fs_, logger_);
     if (options_.write_buffer_bytes > 0) {
       buffer_ = std::make_unique<WriteBuffer>(options_.write_buffer_bytes);
@@ -51,6 +52,7 @@ absl::Status CommitLog::Roll(const std::shared_ptr<MappedFile>& current) {
                        allocator_->Take(next_from));
   RMQ_RETURN_IF_ERROR(segments_.Append(next));
   current_ = std::move(next);
+  populate_mark_ = 0;
   return absl::OkStatus();
 }
 
@@ -103,6 +105,14 @@ void CommitLog::Write(std::span<const std::byte> bytes) {
     std::memcpy(current_->bytes().data() + pos, bytes.data(), bytes.size());
   }
   current_->set_wrote(pos + static_cast<int64_t>(bytes.size()));
+  PopulateAhead(pos + static_cast<int64_t>(bytes.size()));
+}
+
+void CommitLog::PopulateAhead(int64_t pos) {
+  if (options_.populate_window <= 0 || pos < populate_mark_) return;
+  allocator_->Populate(current_, pos + options_.populate_window);
+  // Ask again when half the window is used, so the thread stays ahead.
+  populate_mark_ = pos + options_.populate_window / 2;
 }
 
 int64_t CommitLog::WrittenOffset() const { return segments_.MaxOffset(); }

@@ -73,6 +73,14 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Create(
   if (options_.write_zeros && map_options.create) {
     RMQ_RETURN_IF_ERROR(region->AllocateZeroed(0, region->size()));
   }
+  // Best effort, like the populating that follows the writer.
+  const uint64_t first = static_cast<uint64_t>(
+      std::clamp<int64_t>(options_.populate_first, 0, options_.file_size));
+  absl::Status faulted = region->Prefault(0, first);
+  if (!faulted.ok()) {
+    logger_.Log(LogLevel::kWarn,
+                absl::StrCat("populating a new segment: ", faulted.ToString()));
+  }
   return std::make_shared<MappedFile>(std::move(region), from);
 }
 
@@ -117,31 +125,87 @@ void SegmentAllocator::Request(int64_t from) {
   if (!ready_from_.has_value() && !creating_) requested_ = from;
 }
 
+void SegmentAllocator::Populate(std::shared_ptr<MappedFile> file,
+                                int64_t upto) {
+  if (!options_.background || file == nullptr) return;
+  absl::MutexLock lock(&mu_);
+  if (populate_file_ != file) {
+    populate_file_ = std::move(file);
+    populated_ = 0;
+    populate_upto_ = 0;
+  }
+  populate_upto_ =
+      std::clamp<int64_t>(upto, populate_upto_, populate_file_->size());
+}
+
+SegmentAllocator::PopulateChunk SegmentAllocator::NextPopulateChunk() {
+  // Small enough that a segment creation waits little behind it, big enough
+  // that the madvise call is cheap beside the faults it takes.
+  constexpr int64_t kChunk = 4 << 20;
+  PopulateChunk chunk;
+  if (populate_file_ == nullptr || populated_ >= populate_upto_) return chunk;
+  // Pages the writer has already passed fault in by themselves.
+  chunk.begin = std::max(populated_, populate_file_->wrote());
+  chunk.end = std::min(chunk.begin + kChunk, populate_upto_);
+  chunk.file = populate_file_;
+  populated_ = std::max(chunk.begin, chunk.end);
+  if (populated_ >= populate_upto_ && populated_ >= populate_file_->size()) {
+    populate_file_.reset();  // done with it: do not keep it mapped
+  }
+  return chunk;
+}
+
+void SegmentAllocator::RunPopulate(const PopulateChunk& chunk) {
+  if (chunk.end <= chunk.begin) return;
+  absl::Status faulted = chunk.file->region().Prefault(
+      static_cast<uint64_t>(chunk.begin),
+      static_cast<uint64_t>(chunk.end - chunk.begin));
+  if (faulted.ok()) return;
+  logger_.Log(LogLevel::kWarn, absl::StrCat("populating ahead of the writer: ",
+                                            faulted.ToString()));
+  absl::MutexLock lock(&mu_);
+  if (populate_file_ == chunk.file) populate_file_.reset();
+}
+
+void SegmentAllocator::CreateRequested(int64_t from) {
+  auto created = Create(from);
+  if (!created.ok()) {
+    logger_.Log(LogLevel::kWarn,
+                absl::StrCat("pre-creating segment ", from, ": ",
+                             created.status().ToString()));
+  }
+  absl::MutexLock lock(&mu_);
+  creating_ = false;
+  if (created.ok()) {
+    ready_from_ = from;
+    ready_ = std::move(created);
+  }
+}
+
 void SegmentAllocator::Run(std::stop_token stop) {
   while (true) {
-    int64_t from = 0;
+    std::optional<int64_t> create;
+    PopulateChunk populate;
     {
       absl::MutexLock lock(&mu_);
       auto has_work = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stopping_ || requested_.has_value();
+        return stopping_ || requested_.has_value() ||
+               (populate_file_ != nullptr && populated_ < populate_upto_);
       };
       mu_.Await(absl::Condition(&has_work));
       if (stopping_ || stop.stop_requested()) return;
-      from = *requested_;
-      requested_.reset();
-      creating_ = true;
+      if (requested_.has_value()) {  // a roll may wait on it: first
+        create = requested_;
+        requested_.reset();
+        creating_ = true;
+      } else {
+        populate = NextPopulateChunk();
+      }
     }
-    auto created = Create(from);
-    if (!created.ok()) {
-      logger_.Log(LogLevel::kWarn,
-                  absl::StrCat("pre-creating segment ", from, ": ",
-                               created.status().ToString()));
-    }
-    absl::MutexLock lock(&mu_);
-    creating_ = false;
-    if (created.ok()) {
-      ready_from_ = from;
-      ready_ = std::move(created);
+    if (create.has_value()) {
+      CreateRequested(*create);
+    } else {
+      RunPopulate(populate);
     }
   }
 }

@@ -1,8 +1,12 @@
 #pragma once
 // Creates commit-log segments ahead of the writer (RocketMQ's
 // AllocateMappedFileService): when the writer takes segment X, segment X+size
-// is created, fully allocated (fallocate: never sparse) and optionally
-// pre-faulted on a background thread, so a roll never waits for the disk.
+// is created, fully allocated (fallocate: never sparse) and its first pages
+// faulted in on a background thread, so a roll never waits for the disk. The
+// same thread keeps faulting the writer's segment in ahead of it (Populate):
+// the first touch of a page of a fresh segment zero-fills it in the kernel,
+// which took over half the writer's time in slow 1 KiB runs
+// (docs/benchmarks.md).
 //
 // Thread-safety: thread-safe. Owns one thread, stopped by the destructor;
 // a created but untaken segment is deleted then (RocketMQ does the same).
@@ -32,6 +36,8 @@ struct SegmentAllocatorOptions {
   // second write of every segment, in the background.
   bool write_zeros = false;
   bool background = true;  // false: create synchronously (read-only, tests)
+  // Bytes of each new segment faulted in when it is created (0: none).
+  int64_t populate_first = 0;
 };
 
 class SegmentAllocator {
@@ -50,10 +56,24 @@ class SegmentAllocator {
   // Asks the background thread for the segment at `from` before anyone
   // needs it (at open: the first segment of an empty store, or the next one).
   void Request(int64_t from);
+  // Asks the background thread to fault in `file`'s pages up to `upto`
+  // (a position in the file), a chunk at a time between segment creations.
+  // Replaces the request for an earlier file; best effort.
+  void Populate(std::shared_ptr<MappedFile> file, int64_t upto);
 
  private:
+  // One chunk of a Populate request.
+  struct PopulateChunk {
+    std::shared_ptr<MappedFile> file;
+    int64_t begin = 0;
+    int64_t end = 0;
+  };
+
   absl::StatusOr<std::shared_ptr<MappedFile>> Create(int64_t from);
   void Run(std::stop_token stop);
+  void CreateRequested(int64_t from);
+  PopulateChunk NextPopulateChunk() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RunPopulate(const PopulateChunk& chunk);
   absl::Status RemovePending();
 
   const SegmentAllocatorOptions options_;
@@ -64,6 +84,11 @@ class SegmentAllocator {
   bool creating_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<int64_t> ready_from_ ABSL_GUARDED_BY(mu_);
   absl::StatusOr<std::shared_ptr<MappedFile>> ready_ ABSL_GUARDED_BY(mu_);
+  // The segment being populated and how far: [populated_, populate_upto_)
+  // is still to fault in.
+  std::shared_ptr<MappedFile> populate_file_ ABSL_GUARDED_BY(mu_);
+  int64_t populated_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t populate_upto_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::jthread thread_;  // last: joins before the members above go away
 };

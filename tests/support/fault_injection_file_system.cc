@@ -117,6 +117,7 @@ class FaultRegion final : public MappedRegion {
     return base_->Discard(offset, length);
   }
   absl::Status Prefault(uint64_t offset, uint64_t length) override {
+    RMQ_RETURN_IF_ERROR(controls_->Consume(Op::kPrefault));
     return base_->Prefault(offset, length);
   }
   absl::Status AdviseCold(uint64_t offset, uint64_t length) override {

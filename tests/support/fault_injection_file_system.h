@@ -33,8 +33,9 @@ class FaultInjectionFileSystem : public FileSystem {
     kList,        // FileSystem::List
     kWriteFile,   // FileSystem::WriteFile
     kCreateDirs,  // FileSystem::CreateDirs
+    kPrefault,    // MappedRegion::Prefault
   };
-  static constexpr size_t kOpCount = 10;
+  static constexpr size_t kOpCount = 11;
 
   explicit FaultInjectionFileSystem(std::shared_ptr<FileSystem> base);
   FaultInjectionFileSystem(const FaultInjectionFileSystem&) = delete;

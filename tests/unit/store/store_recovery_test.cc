@@ -2,6 +2,7 @@
 // corrupted files, and I/O faults.
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -341,6 +342,45 @@ TEST_CASE("a failed fsync turns the store read-only and keeps acked data",
   auto store = MustOpen(config);
   for (int i = 0; i < 20; ++i)
     CheckPresent(*store, acked[i], "Fs", 0, BodyFor(i));
+}
+
+TEST_CASE("segments are populated ahead of the writer, best effort",
+          "[store][faults]") {
+  using Op = testing::FaultInjectionFileSystem::Op;
+  auto mem = NewMemFileSystem();
+  auto faults = std::make_shared<testing::FaultInjectionFileSystem>(mem);
+  StoreConfig config = SmallStoreConfig(faults);
+  const std::string body(1000, 'p');
+  auto store = MustOpen(config);
+  std::vector<PutResult> acked;
+  auto put_segment = [&] {  // ~1.5 segments of 64 KiB
+    for (int i = 0; i < 100; ++i) {
+      auto put = store->Put(Message("Pop", 0, body));
+      REQUIRE_OK(put);
+      acked.push_back(*put);
+    }
+  };
+  put_segment();
+  // Every segment is faulted in when it is created (in the background), and
+  // the one being written again ahead of the writer.
+  const int64_t segments = acked.back().physical_offset.value() /
+                               config.mapped_file_size_commit_log +
+                           1;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (faults->Calls(Op::kPrefault) < segments &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  CHECK(faults->Calls(Op::kPrefault) >= segments);
+
+  // When populating fails, appends go on: it is only an optimization.
+  faults->FailAfter(Op::kPrefault, 0, absl::InternalError("madvise: EIO"));
+  put_segment();
+  put_segment();
+  CHECK(faults->Calls(Op::kPrefault) > segments);
+  for (const PutResult& put : acked) CheckPresent(*store, put, "Pop", 0, body);
+  CHECK_FALSE(store->Stats().read_only);
 }
 
 TEST_CASE(
