@@ -20,21 +20,35 @@ namespace {
 namespace tv = testing::tv;
 using testing::ByteSpan;
 
-TEST_CASE("our slicing-by-8 crc32 equals zlib's on random input",
+TEST_CASE("both crc32 implementations equal zlib's on random input",
           "[unit][base]") {
   std::mt19937 rng(42);
   std::vector<std::byte> data(4096);
   for (auto& b : data) b = static_cast<std::byte>(rng());
-  for (size_t offset : {0, 1, 3, 7}) {
-    for (size_t size = 0; size + offset <= 2100; size += 1 + size / 7) {
+  // Every size up to 300 (the folding path's 64-byte and 16-byte steps and
+  // the table tail), then sparser up to 2100, at several alignments.
+  for (size_t offset : {0, 1, 3, 7, 8}) {
+    for (size_t size = 0; size + offset <= 2100;
+         size += size < 300 ? 1 : 1 + size / 7) {
       const auto span = std::span<const std::byte>(data).subspan(offset, size);
       const uLong expected =
           crc32(0L, reinterpret_cast<const Bytef*>(span.data()),
                 static_cast<uInt>(span.size()));
       INFO("offset " << offset << " size " << size);
       REQUIRE(Crc32(span) == static_cast<uint32_t>(expected));
+      REQUIRE(Crc32Portable(span) == static_cast<uint32_t>(expected));
     }
   }
+}
+
+TEST_CASE("crc32 folds with PCLMULQDQ where the CPU has it", "[unit][base]") {
+#if defined(__x86_64__)
+  // Every x86-64 CPU since 2010 has it; the CI machines do.
+  CHECK(Crc32UsesClmul() ==
+        (__builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")));
+#else
+  CHECK_FALSE(Crc32UsesClmul());
+#endif
 }
 
 TEST_CASE("crc32 is zlib's CRC-32", "[unit][base]") {
