@@ -3,6 +3,8 @@
 # appends one JSON line per run to OUT/<workload>.json; docs/benchmarks.md is
 # written from those files. The store lives under STORE_ROOT (default
 # /tmp/rmq-bench): it needs ~30 GB free for the 100M-message backlog.
+# Each run first touches WARM_GIB (default 4) GiB of memory: see
+# rmq-bench --warm-memory.
 #   bash scripts/bench.sh [OUT] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +18,8 @@ run() {  # NAME WORKLOAD ARGS...
   shift 2
   for ((i = 1; i <= runs; i++)); do
     echo "== $name run $i/$runs: rmq-bench $workload $*" >&2
-    "$bench" "$workload" --store "$root/store" --json "$out/$name.json" "$@"
+    "$bench" "$workload" --store "$root/store" --json "$out/$name.json" \
+      --warm-memory "${WARM_GIB:-4}" "$@"
   done
 }
 run append-1k append --messages 1000000 --size 1024
