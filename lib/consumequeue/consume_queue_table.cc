@@ -79,7 +79,16 @@ absl::Status ConsumeQueueTable::LoadAndRecover() {
       RMQ_RETURN_IF_ERROR(Annotate(queue->Load(), what));
       RMQ_RETURN_IF_ERROR(Annotate(queue->Recover(), what));
       FastWriterLock lock(&mu_);
-      queues_[topic][*id] = std::move(queue);
+      std::unique_ptr<ConsumeQueue>& slot = queues_[topic][*id];
+      if (slot != nullptr) {  // "1" and "01": the first one listed wins
+        logger_.Log(LogLevel::kWarn,
+                    absl::StrCat("ignoring ", (topic_dir / id_name).string(),
+                                 ": queue ", *id, " is already loaded from ",
+                                 slot->dir().string()));
+        continue;
+      }
+      slot = std::move(queue);
+      directory_.Insert(slot.get());
     }
   }
   return absl::OkStatus();
@@ -87,6 +96,7 @@ absl::Status ConsumeQueueTable::LoadAndRecover() {
 
 ConsumeQueue* ConsumeQueueTable::Find(std::string_view topic,
                                       int32_t queue_id) const {
+  if (ConsumeQueue* found = directory_.Find(topic, queue_id)) return found;
   FastReaderLock lock(&mu_);
   auto t = queues_.find(AsAbsl(topic));
   if (t == queues_.end()) return nullptr;
@@ -113,6 +123,7 @@ absl::StatusOr<ConsumeQueue*> ConsumeQueueTable::FindOrCreate(
       }
     }
     slot = std::move(queue);
+    directory_.Insert(slot.get());
   }
   return slot.get();
 }

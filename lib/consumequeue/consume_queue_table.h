@@ -21,6 +21,7 @@
 #include "base/fast_mutex.h"
 #include "consumequeue/consume_queue.h"
 #include "consumequeue/cq_file.h"
+#include "consumequeue/queue_directory.h"
 
 namespace rmq {
 
@@ -75,6 +76,8 @@ class ConsumeQueueTable {
   MappingCache cache_;
   mutable FastSharedMutex mu_;
   absl::flat_hash_map<std::string, QueueMap> queues_ ABSL_GUARDED_BY(mu_);
+  // The put path's lookup, without the lock; inserted under mu_.
+  QueueDirectory directory_;
   FastMutex dirty_mu_;
   std::vector<ConsumeQueue*> dirty_ ABSL_GUARDED_BY(dirty_mu_);
 };
