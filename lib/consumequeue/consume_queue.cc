@@ -67,6 +67,8 @@ absl::Status ConsumeQueue::Load() {
     file->set_flushed(options_.file_size);
     files.push_back(std::move(file));
   }
+  append_file_.reset();
+  prepared_region_.reset();
   FastMutexLock lock(&mu_);
   files_ = std::move(files);
   if (!files_.empty()) {
@@ -105,6 +107,8 @@ absl::Status ConsumeQueue::Recover() {
 }
 
 absl::Status ConsumeQueue::TruncateAt(int64_t byte_offset) {
+  append_file_.reset();
+  prepared_region_.reset();
   std::vector<std::shared_ptr<CqFile>> removed;
   std::shared_ptr<CqFile> tail;
   {
@@ -333,14 +337,16 @@ absl::Status ConsumeQueue::WriteAt(CqFile& file, int64_t pos,
 absl::Status ConsumeQueue::PrepareUnits(int64_t first, int64_t count) {
   const int64_t begin = first * kUnit;
   const int64_t end = (first + count) * kUnit;
-  RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file, WritableFileFor(begin));
+  if (append_file_ == nullptr || append_file_->IsFull()) {
+    RMQ_ASSIGN_OR_RETURN(append_file_, WritableFileFor(begin));
+  }
+  const std::shared_ptr<CqFile>& file = append_file_;
   RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
   RMQ_RETURN_IF_ERROR(
       file->EnsureAllocated(*region, std::min(end, file->end()) - file->from(),
                             options_.allocate_ahead));
   if (end <= file->end()) {
     // PutUnit writes these units through this pin (until ReleasePrepared).
-    prepared_file_ = std::move(file);
     prepared_region_ = std::move(region);
     return absl::OkStatus();
   }
@@ -383,23 +389,20 @@ void ConsumeQueue::PrepareAhead() {
   pending_mu_.Unlock();
 }
 
-void ConsumeQueue::ReleasePrepared() {
-  prepared_file_.reset();
-  prepared_region_.reset();
-}
+void ConsumeQueue::ReleasePrepared() { prepared_region_.reset(); }
 
 absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {
   if (unit.phy_offset + unit.size <= max_phy_offset_) {
     return absl::OkStatus();  // already there (re-dispatch after recovery)
   }
   const int64_t expected = queue_offset * kUnit;
-  if (prepared_file_ != nullptr &&
-      prepared_file_->from() + prepared_file_->wrote() == expected &&
-      expected + kUnit <= prepared_file_->end()) {
+  if (prepared_region_ != nullptr &&
+      append_file_->from() + append_file_->wrote() == expected &&
+      expected + kUnit <= append_file_->end()) {
     // The put path: PrepareUnits already found, mapped and allocated it.
-    const int64_t pos = expected - prepared_file_->from();
+    const int64_t pos = expected - append_file_->from();
     unit.EncodeTo(prepared_region_->bytes().data() + pos);
-    prepared_file_->set_wrote(pos + kUnit);
+    append_file_->set_wrote(pos + kUnit);
     write_end_.store(expected + kUnit, std::memory_order_relaxed);
     max_phy_offset_ = unit.phy_offset + unit.size;
     return absl::OkStatus();

@@ -169,8 +169,10 @@ class ConsumeQueue {
   FastMutex pending_mu_;
   std::shared_ptr<CqFile> pending_next_ ABSL_GUARDED_BY(pending_mu_);
   std::shared_ptr<CqFile> TakePending(int64_t from);
-  // Appender only: the file PrepareUnits readied for PutUnit, and its pin.
-  std::shared_ptr<CqFile> prepared_file_;
+  // Appender only: the last file as PrepareUnits last found it (kept across
+  // batches: finding it takes a lock; dropped by TruncateAt and Load), and
+  // the pin of its mapping PrepareUnits took for PutUnit (per batch).
+  std::shared_ptr<CqFile> append_file_;
   std::shared_ptr<MappedRegion> prepared_region_;
   static constexpr int64_t kAheadBytes = 64 * 1024;  // ~3,300 units
   std::atomic<int64_t> files_end_{0};  // end of the last file (bytes)

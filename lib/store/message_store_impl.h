@@ -83,9 +83,10 @@ class MessageStore::Impl {
   // store_put.cc
   absl::Status CheckWritable() const;
   struct Encoded;
-  // Appends the encoded record to `buffer` (one per batch).
-  absl::StatusOr<Encoded> Encode(const MessageToStore& message,
-                                 std::string* buffer) const;
+  // Appends the encoded record to `buffer` (one per batch) and fills `e`,
+  // which may point into `message`.
+  absl::Status Encode(const MessageToStore& message, std::string* buffer,
+                      Encoded& e) const;
   using Batch = absl::InlinedVector<Encoded, 1>;
   absl::Status AppendLocked(Batch& batch, std::string& buffer,
                             std::span<PutResult> out)

@@ -18,7 +18,7 @@ namespace rmq {
 struct MessageStore::Impl::Encoded {
   size_t offset = 0;  // the record in the batch's buffer
   size_t size = 0;
-  std::string topic;
+  std::string_view topic;  // the message's, or kScheduleTopic
   int32_t queue_id = 0;
   ConsumeQueue* queue = nullptr;  // null: PREPARED/ROLLBACK, no queue offset
   int64_t tags_code = 0;
@@ -54,15 +54,16 @@ absl::Status MessageStore::Impl::CheckWritable() const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<MessageStore::Impl::Encoded> MessageStore::Impl::Encode(
-    const MessageToStore& message, std::string* buffer) const {
-  Encoded e;
+absl::Status MessageStore::Impl::Encode(const MessageToStore& message,
+                                        std::string* buffer,
+                                        Encoded& e) const {
   e.topic = message.topic;
   e.queue_id = message.queue_id;
-  if (e.topic.empty() || e.topic.size() > kMaxTopicLengthV1 ||
-      JavaStringLength(e.topic) > kMaxTopicLengthV1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("topic '", e.topic, "' must be 1 to 127 characters long"));
+  // RocketMQ counts UTF-16 units; a string never has more of them than UTF-8
+  // bytes, so 127 bytes is within its limit too.
+  if (e.topic.empty() || e.topic.size() > kMaxTopicLengthV1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "topic '", AsAbsl(e.topic), "' must be 1 to 127 bytes long"));
   }
   if (e.queue_id < 0) {
     return absl::InvalidArgumentError(
@@ -88,7 +89,7 @@ absl::StatusOr<MessageStore::Impl::Encoded> MessageStore::Impl::Encode(
     properties.Set(kPropertyRealTopic, e.topic);
     properties.Set(kPropertyRealQueueId, std::to_string(e.queue_id));
     properties.SerializeTo(&serialized);
-    e.topic = std::string(kScheduleTopic);
+    e.topic = kScheduleTopic;
     e.queue_id = level - 1;
     e.scheduled = true;
   } else {
@@ -118,7 +119,7 @@ absl::StatusOr<MessageStore::Impl::Encoded> MessageStore::Impl::Encode(
     RMQ_ASSIGN_OR_RETURN(e.queue, queues_->FindOrCreate(e.topic, e.queue_id));
     e.queue->PrepareAhead();
   }
-  return e;
+  return absl::OkStatus();
 }
 
 absl::Status MessageStore::Impl::AppendLocked(Batch& batch, std::string& buffer,
@@ -209,18 +210,17 @@ absl::Status MessageStore::Impl::Append(
   buffer.clear();
   bool wait = false;
   for (const MessageToStore& message : messages) {
-    absl::StatusOr<Encoded> e = Encode(message, &buffer);
-    if (!e.ok()) {
+    Encoded& e = batch.emplace_back();
+    status = Encode(message, &buffer, e);
+    if (!status.ok()) {
       put_failures_.fetch_add(1, std::memory_order_relaxed);
-      return e.status();
+      return status;
     }
-    if (!batch.empty() &&
-        (e->topic != batch[0].topic || e->queue_id != batch[0].queue_id)) {
+    if (e.topic != batch[0].topic || e.queue_id != batch[0].queue_id) {
       return absl::InvalidArgumentError(
           "a batch must target one topic and queue");
     }
-    wait = wait || e->wait;
-    batch.push_back(*std::move(e));
+    wait = wait || e.wait;
   }
   {
     FastMutexLock lock(&append_mu_);
