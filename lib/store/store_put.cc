@@ -55,8 +55,7 @@ absl::Status MessageStore::Impl::CheckWritable() const {
 }
 
 absl::Status MessageStore::Impl::Encode(const MessageToStore& message,
-                                        std::string* buffer,
-                                        Encoded& e) const {
+                                        std::string* buffer, Encoded& e) const {
   e.topic = message.topic;
   e.queue_id = message.queue_id;
   // RocketMQ counts UTF-16 units; a string never has more of them than UTF-8
