@@ -338,18 +338,20 @@ absl::Status ConsumeQueue::PrepareUnits(int64_t first, int64_t count) {
   const int64_t begin = first * kUnit;
   const int64_t end = (first + count) * kUnit;
   if (append_file_ == nullptr || append_file_->IsFull()) {
+    prepared_region_.reset();  // the pin is always append_file_'s
     RMQ_ASSIGN_OR_RETURN(append_file_, WritableFileFor(begin));
   }
   const std::shared_ptr<CqFile>& file = append_file_;
-  RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
-  RMQ_RETURN_IF_ERROR(
-      file->EnsureAllocated(*region, std::min(end, file->end()) - file->from(),
-                            options_.allocate_ahead));
-  if (end <= file->end()) {
-    // PutUnit writes these units through this pin (until ReleasePrepared).
-    prepared_region_ = std::move(region);
-    return absl::OkStatus();
+  if (prepared_region_ == nullptr) {
+    // PutUnit writes through this pin, kept until ReleasePin.
+    RMQ_ASSIGN_OR_RETURN(prepared_region_, file->Acquire());
+  } else {
+    file->Touch();  // still in use, for the MappingCache's LRU
   }
+  RMQ_RETURN_IF_ERROR(file->EnsureAllocated(
+      *prepared_region_, std::min(end, file->end()) - file->from(),
+      options_.allocate_ahead));
+  if (end <= file->end()) return absl::OkStatus();
   // The units spill into the next file: create it now, kept aside until the
   // appender reaches it.
   FastMutexLock lock(&pending_mu_);
@@ -389,7 +391,7 @@ void ConsumeQueue::PrepareAhead() {
   pending_mu_.Unlock();
 }
 
-void ConsumeQueue::ReleasePrepared() { prepared_region_.reset(); }
+void ConsumeQueue::ReleasePin() { prepared_region_.reset(); }
 
 absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {
   if (unit.phy_offset + unit.size <= max_phy_offset_) {

@@ -94,9 +94,12 @@ class ConsumeQueue {
   // into it does not create a file (a journaled metadata operation that took
   // tens of ms here) under the lock. Cheap when there is nothing to do.
   void PrepareAhead();
-  // Drops the pin PrepareUnits kept for PutUnit (the appender calls it after
-  // its batch, so an idle queue never keeps its file mapped).
-  void ReleasePrepared();
+  // Drops the pin PrepareUnits keeps for PutUnit (PinnedQueues calls it, so
+  // an idle queue does not keep its file mapped).
+  void ReleasePin();
+  // Appender only: whether PinnedQueues lets this queue keep its pin.
+  bool pin_kept() const { return pin_kept_; }
+  void set_pin_kept(bool kept) { pin_kept_ = kept; }
 
   // --- readers ----------------------------------------------------------
   int64_t MinOffset() const;
@@ -171,9 +174,10 @@ class ConsumeQueue {
   std::shared_ptr<CqFile> TakePending(int64_t from);
   // Appender only: the last file as PrepareUnits last found it (kept across
   // batches: finding it takes a lock; dropped by TruncateAt and Load), and
-  // the pin of its mapping PrepareUnits took for PutUnit (per batch).
+  // the pin of its mapping PrepareUnits took for PutUnit.
   std::shared_ptr<CqFile> append_file_;
   std::shared_ptr<MappedRegion> prepared_region_;
+  bool pin_kept_ = false;
   static constexpr int64_t kAheadBytes = 64 * 1024;  // ~3,300 units
   std::atomic<int64_t> files_end_{0};  // end of the last file (bytes)
   std::atomic<int64_t> write_end_{0};  // where the next unit goes (bytes)

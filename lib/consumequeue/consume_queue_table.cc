@@ -106,6 +106,7 @@ ConsumeQueue* ConsumeQueueTable::Find(std::string_view topic,
 
 absl::StatusOr<ConsumeQueue*> ConsumeQueueTable::FindOrCreate(
     std::string_view topic, int32_t queue_id) {
+  if (ConsumeQueue* found = directory_.Find(topic, queue_id)) return found;
   if (ConsumeQueue* found = Find(topic, queue_id)) return found;
   FastWriterLock lock(&mu_);
   std::unique_ptr<ConsumeQueue>& slot = queues_[AsAbsl(topic)][queue_id];

@@ -36,8 +36,10 @@ absl::Status CqFile::Create(uint64_t allocate_bytes) {
   return absl::OkStatus();
 }
 
+void CqFile::Touch() { cache_.Touch(*this); }
+
 absl::StatusOr<std::shared_ptr<MappedRegion>> CqFile::Acquire() {
-  cache_.Touch(*this);
+  Touch();
   {
     FastMutexLock lock(&mu_);
     if (region_ != nullptr) return region_;

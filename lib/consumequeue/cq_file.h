@@ -52,6 +52,8 @@ class CqFile : public std::enable_shared_from_this<CqFile> {
   // The mapping, mapped now if the cache had released it. The returned
   // pointer is a pin: the mapping stays valid while it is held.
   absl::StatusOr<std::shared_ptr<MappedRegion>> Acquire();
+  // Tells the cache the file is in use (Acquire does it too).
+  void Touch();
   // Drops the file's own reference to its mapping (called by the cache).
   void Release();
   bool mapped() const;

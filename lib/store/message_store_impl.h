@@ -18,6 +18,7 @@
 #include "base/fast_mutex.h"
 #include "commitlog/commit_log.h"
 #include "consumequeue/consume_queue_table.h"
+#include "consumequeue/pinned_queues.h"
 #include "flush/commit_log_flusher.h"
 #include "flush/consume_queue_flusher.h"
 #include "flush/durability_tracker.h"
@@ -121,6 +122,7 @@ class MessageStore::Impl {
   std::unique_ptr<IndexBuilder> index_builder_;
 
   FastMutex append_mu_;
+  PinnedQueues pinned_ ABSL_GUARDED_BY(append_mu_);  // points into queues_
   std::atomic<int64_t> last_dispatch_timestamp_{0};
   std::atomic<bool> shut_down_{false};
   absl::Mutex shutdown_mu_;

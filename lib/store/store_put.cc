@@ -5,7 +5,6 @@
 
 #include <charconv>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "base/java_hash.h"
@@ -22,9 +21,9 @@ struct MessageStore::Impl::Encoded {
   int32_t queue_id = 0;
   ConsumeQueue* queue = nullptr;  // null: PREPARED/ROLLBACK, no queue offset
   int64_t tags_code = 0;
-  bool scheduled = false;  // tag code is a delivery time, known under lock
-  std::string properties;  // kept for scheduled messages only
-  bool wait = true;        // WAIT property: wait for the flush
+  bool scheduled = false;      // tag code is a delivery time, known under lock
+  size_t properties_size = 0;  // the record's last bytes
+  bool wait = true;            // WAIT property: wait for the flush
 };
 
 namespace {
@@ -110,7 +109,7 @@ absl::Status MessageStore::Impl::Encode(const MessageToStore& message,
   RMQ_RETURN_IF_ERROR(EncodeRecord(fields, buffer));
   e.size = buffer->size() - e.offset;
   if (e.scheduled) {
-    e.properties = serialized;
+    e.properties_size = serialized.size();
   } else {
     e.tags_code = ComputeTagsCode(e.topic, serialized, 0, delay_levels_ms_);
   }
@@ -134,12 +133,8 @@ absl::Status MessageStore::Impl::AppendLocked(Batch& batch, std::string& buffer,
   auto queued = std::find_if(batch.begin(), batch.end(),
                              [](const Encoded& e) { return e.queue; });
   ConsumeQueue* const queue = queued != batch.end() ? queued->queue : nullptr;
-  // The pin PrepareUnits keeps for PutUnit goes with this batch, whatever
-  // happens: an idle queue must not keep its file mapped.
-  absl::Cleanup release = [queue] {
-    if (queue != nullptr) queue->ReleasePrepared();
-  };
   if (queue != nullptr) {
+    pinned_.Keep(*queue);  // PrepareUnits pins the queue's file
     RMQ_RETURN_IF_ERROR(queue->PrepareUnits(queue->next_offset(), units));
   }
   const int64_t timestamp = config_.clock->NowMs();
@@ -155,8 +150,11 @@ absl::Status MessageStore::Impl::AppendLocked(Batch& batch, std::string& buffer,
     const int32_t size = static_cast<int32_t>(bytes.size());
     if (e.queue != nullptr) {
       if (e.scheduled) {
+        const std::string_view properties(
+            buffer.data() + e.offset + e.size - e.properties_size,
+            e.properties_size);
         e.tags_code =
-            ComputeTagsCode(e.topic, e.properties, timestamp, delay_levels_ms_);
+            ComputeTagsCode(e.topic, properties, timestamp, delay_levels_ms_);
       }
       absl::Status unit =
           e.queue->PutUnit(queue_offset, CqUnit{phys, size, e.tags_code});
@@ -215,7 +213,8 @@ absl::Status MessageStore::Impl::Append(
       put_failures_.fetch_add(1, std::memory_order_relaxed);
       return status;
     }
-    if (e.topic != batch[0].topic || e.queue_id != batch[0].queue_id) {
+    if (&e != &batch[0] &&
+        (e.topic != batch[0].topic || e.queue_id != batch[0].queue_id)) {
       return absl::InvalidArgumentError(
           "a batch must target one topic and queue");
     }

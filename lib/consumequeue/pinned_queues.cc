@@ -1,0 +1,18 @@
+#include "consumequeue/pinned_queues.h"
+
+#include "consumequeue/consume_queue.h"
+
+namespace rmq {
+
+void PinnedQueues::Keep(ConsumeQueue& queue) {
+  if (queue.pin_kept()) return;
+  if (ConsumeQueue* displaced = ring_[next_]) {
+    displaced->ReleasePin();
+    displaced->set_pin_kept(false);
+  }
+  ring_[next_] = &queue;
+  queue.set_pin_kept(true);
+  next_ = (next_ + 1) % kCapacity;
+}
+
+}  // namespace rmq
