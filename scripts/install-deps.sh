@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libabsl-dev liburing-dev libxxhash-dev zlib1g-dev
-  catch2 libcli11-dev libspdlog-dev rapidjson-dev
+  catch2 libcli11-dev libspdlog-dev rapidjson-dev libasio-dev
   clang-format
 )
 
