@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libabsl-dev liburing-dev libxxhash-dev zlib1g-dev
   catch2 libcli11-dev libspdlog-dev rapidjson-dev libasio-dev
-  clang-format
+  clang-format clang libclang-rt-14-dev
 )
 
 missing=()
