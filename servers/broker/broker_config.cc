@@ -1,0 +1,850 @@
+// BrokerConfig: defaults, the properties-file binding, the start-up rules
+// and the -p/-m description.
+//
+// Where we deliberately differ from RocketMQ 4.x (broker-config.md §1), in
+// line with the store's binding (lib/store/store_config.cc):
+//  * RocketMQ silently ignores a value it cannot convert and keeps the
+//    default ("listenPort=1091l" would start a broker on 10911). A broker that
+//    quietly runs with settings the operator did not ask for is worse than
+//    one that refuses to start, so every bad value is an InvalidArgument
+//    naming file, line and key, and saying what was expected.
+//  * Booleans must be true or false (any case); RocketMQ reads anything else
+//    as false.
+//  * Values are trimmed on both sides (RocketMQ 5.x trims strings; 4.x keeps
+//    trailing blanks, which then either fail a conversion silently or make
+//    "broker-a " a different broker group from "broker-a").
+//  * Unknown keys are reported as warnings instead of being ignored without a
+//    word, and so are switches for RocketMQ features rmq does not have
+//    (aclEnable=true ...), a configured haListenPort (4.x overrides it) and
+//    a master's brokerId (forced to 0).
+//  * namesrvAddr is checked when it is read, with the rule BrokerStartup
+//    applies before exiting (every entry host:port).
+
+#include "broker/broker_config.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "rmq/message.h"
+
+namespace rmq::broker {
+namespace {
+
+constexpr int64_t kInt32Min = std::numeric_limits<int32_t>::min();
+constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
+// Debian's Abseil has its own string_view type (STYLE.md §0).
+absl::string_view AsAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\f' || c == '\r' || c == '\n' ||
+         c == '\v';
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+std::string Quoted(std::string_view value) {
+  return absl::StrCat("'", AsAbsl(value), "'");
+}
+
+// Java Integer.parseInt / Long.parseLong (optional sign, ASCII digits), then
+// the range rmq accepts for the field.
+absl::StatusOr<int64_t> ParseInteger(std::string_view text, int64_t min,
+                                     int64_t max) {
+  std::string_view digits = text;
+  const bool negative = !digits.empty() && digits.front() == '-';
+  if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) {
+    digits.remove_prefix(1);
+  }
+  bool digits_only = !digits.empty();
+  for (char c : digits) digits_only = digits_only && c >= '0' && c <= '9';
+  if (!digits_only) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Quoted(text), " is not an integer"));
+  }
+  // Accumulate negatively so INT64_MIN is representable.
+  int64_t value = 0;
+  bool overflow = false;
+  for (char c : digits) {
+    const int d = c - '0';
+    if (value < (kInt64Min + d) / 10) {
+      overflow = true;
+      break;
+    }
+    value = value * 10 - d;
+  }
+  if (!negative && !overflow) {
+    overflow = value == kInt64Min;
+    value = -value;
+  }
+  if (overflow || value < min || value > max) {
+    if (!overflow && value < min && (max == kInt32Max || max == kInt64Max)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Quoted(text), " is below the minimum ", min));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(Quoted(text), " is not within ", min, "..", max));
+  }
+  return value;
+}
+
+absl::StatusOr<bool> ParseBool(std::string_view text) {
+  if (absl::EqualsIgnoreCase(AsAbsl(text), "true")) return true;
+  if (absl::EqualsIgnoreCase(AsAbsl(text), "false")) return false;
+  return absl::InvalidArgumentError(
+      absl::StrCat(Quoted(text), " is not true or false"));
+}
+
+// "ip:port", bracketing a bare IPv6 address.
+std::string HostPort(std::string_view ip, int32_t port) {
+  const bool bare_v6 =
+      ip.find(':') != std::string_view::npos && !ip.starts_with('[');
+  return bare_v6 ? absl::StrCat("[", AsAbsl(ip), "]:", port)
+                 : absl::StrCat(AsAbsl(ip), ":", port);
+}
+
+// BrokerStartup's check of namesrvAddr: every ';'-separated entry must be
+// host:port (RemotingUtil.string2SocketAddress).
+absl::Status CheckNamesrvAddr(const BrokerConfig& config) {
+  for (const std::string& addr : config.NamesrvAddrs()) {
+    const size_t colon = addr.rfind(':');
+    const bool ok =
+        colon != std::string::npos && colon > 0 &&
+        ParseInteger(std::string_view(addr).substr(colon + 1), 1, 65535).ok();
+    if (!ok) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Quoted(addr), " is not host:port (expected a ';'-separated list ",
+          "such as 127.0.0.1:9876;192.168.0.1:9876)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ---- setters: parse a value into one field ------------------------------
+
+using Setter = absl::Status (*)(std::string_view value, BrokerConfig& config);
+using Printer = std::string (*)(const BrokerConfig& config);
+
+template <auto kField, int64_t kMin, int64_t kMax>
+absl::Status SetInt(std::string_view value, BrokerConfig& config) {
+  absl::StatusOr<int64_t> v = ParseInteger(Trim(value), kMin, kMax);
+  if (!v.ok()) return v.status();
+  using Field = std::remove_reference_t<decltype(config.*kField)>;
+  config.*kField = static_cast<Field>(*v);
+  return absl::OkStatus();
+}
+
+// A Java int that must be at least kMin (thread counts, intervals, sizes).
+template <auto kField, int64_t kMin = kInt32Min>
+constexpr Setter kSetInt = &SetInt<kField, kMin, kInt32Max>;
+// A Java long that must be at least kMin.
+template <auto kField, int64_t kMin = kInt64Min>
+constexpr Setter kSetLong = &SetInt<kField, kMin, kInt64Max>;
+
+template <auto kField>
+absl::Status SetBool(std::string_view value, BrokerConfig& config) {
+  absl::StatusOr<bool> v = ParseBool(Trim(value));
+  if (!v.ok()) return v.status();
+  config.*kField = *v;
+  return absl::OkStatus();
+}
+
+template <auto kField>
+absl::Status SetString(std::string_view value, BrokerConfig& config) {
+  config.*kField = std::string(Trim(value));
+  return absl::OkStatus();
+}
+
+// Names that identify the broker to the cluster (and become system topics).
+template <auto kField>
+absl::Status SetName(std::string_view value, BrokerConfig& config) {
+  if (Trim(value).empty()) return absl::InvalidArgumentError("is empty");
+  return SetString<kField>(value, config);
+}
+
+absl::Status SetNamesrvAddr(std::string_view value, BrokerConfig& config) {
+  config.namesrv_addr = std::string(Trim(value));
+  return CheckNamesrvAddr(config);
+}
+
+// Also applied by the store (which checks the port); the HA port
+// (listenPort + 1) and the fast port (listenPort - 2) must be ports too.
+absl::Status SetListenPort(std::string_view value, BrokerConfig& config) {
+  absl::StatusOr<int64_t> v = ParseInteger(Trim(value), 3, 65534);
+  if (!v.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Quoted(Trim(value)), " is not a port in 3..65534 (the fast port is ",
+        "listenPort - 2 and the HA port listenPort + 1)"));
+  }
+  config.listen_port = static_cast<int32_t>(*v);
+  return absl::OkStatus();
+}
+
+// RocketMQ's getter clamps the period to 10..60 s; we clamp the stored value.
+absl::Status SetRegisterPeriod(std::string_view value, BrokerConfig& config) {
+  absl::StatusOr<int64_t> v = ParseInteger(Trim(value), kInt32Min, kInt32Max);
+  if (!v.ok()) return v.status();
+  config.register_name_server_period =
+      static_cast<int32_t>(std::clamp<int64_t>(*v, 10000, 60000));
+  return absl::OkStatus();
+}
+
+// ---- printers: one field as a properties value --------------------------
+
+std::string ToText(bool v) { return v ? "true" : "false"; }
+std::string ToText(int32_t v) { return absl::StrCat(v); }
+std::string ToText(int64_t v) { return absl::StrCat(v); }
+std::string ToText(const std::string& v) { return v; }
+std::string ToText(FlushDiskType v) {
+  return v == FlushDiskType::kSyncFlush ? "SYNC_FLUSH" : "ASYNC_FLUSH";
+}
+std::string ToText(BrokerRole v) {
+  switch (v) {
+    case BrokerRole::kAsyncMaster:
+      return "ASYNC_MASTER";
+    case BrokerRole::kSyncMaster:
+      return "SYNC_MASTER";
+    case BrokerRole::kSlave:
+      return "SLAVE";
+  }
+  return "ASYNC_MASTER";
+}
+std::string ToText(WriteBackend v) {
+  return v == WriteBackend::kIoUring ? "io_uring" : "pwrite";
+}
+
+template <auto kField>
+std::string Print(const BrokerConfig& config) {
+  return ToText(config.*kField);
+}
+
+template <auto kField>
+std::string PrintStore(const BrokerConfig& config) {
+  return ToText(config.store.*kField);
+}
+
+std::string PrintCommitLogDir(const BrokerConfig& config) {
+  return config.store.CommitLogDir();
+}
+
+// ---- the key table ---------------------------------------------------------
+
+struct BrokerKey {
+  std::string_view name;
+  Setter set;  // null: applied by ApplyStoreProperties or a start-up rule
+  Printer print;
+  // mqbroker -m: the keys RocketMQ 4.9 marks @ImportantField where rmq has
+  // the setting, plus the ports.
+  bool important = false;
+};
+
+using C = BrokerConfig;
+using S = StoreConfig;
+
+// Every setting DescribeConfig prints; the ones with a setter are the
+// broker's own keys.
+const BrokerKey kKeys[] = {
+    // identity, cluster, name server
+    {"rocketmqHome", &SetString<&C::rocketmq_home>, &Print<&C::rocketmq_home>,
+     true},
+    {"namesrvAddr", &SetNamesrvAddr, &Print<&C::namesrv_addr>, true},
+    {"brokerIP1", &SetName<&C::broker_ip1>, &Print<&C::broker_ip1>, true},
+    {"brokerIP2", &SetName<&C::broker_ip2>, &Print<&C::broker_ip2>, true},
+    {"brokerName", &SetName<&C::broker_name>, &Print<&C::broker_name>, true},
+    {"brokerClusterName", &SetName<&C::broker_cluster_name>,
+     &Print<&C::broker_cluster_name>, true},
+    {"brokerId", kSetLong<&C::broker_id>, &Print<&C::broker_id>, true},
+    // PermName bits: 8 priority, 4 read, 2 write, 1 inherit.
+    {"brokerPermission", &SetInt<&C::broker_permission, 0, 15>,
+     &Print<&C::broker_permission>},
+    {"registerNameServerPeriod", &SetRegisterPeriod,
+     &Print<&C::register_name_server_period>},
+    {"registerBrokerTimeoutMills",
+     kSetInt<&C::register_broker_timeout_mills, 1>,
+     &Print<&C::register_broker_timeout_mills>},
+    {"compressedRegister", &SetBool<&C::compressed_register>,
+     &Print<&C::compressed_register>},
+    {"forceRegister", &SetBool<&C::force_register>, &Print<&C::force_register>},
+    {"regionId", &SetString<&C::region_id>, &Print<&C::region_id>},
+    {"traceOn", &SetBool<&C::trace_on>, &Print<&C::trace_on>},
+    // topics and subscription groups
+    {"defaultTopicQueueNums", kSetInt<&C::default_topic_queue_nums, 1>,
+     &Print<&C::default_topic_queue_nums>},
+    {"autoCreateTopicEnable", &SetBool<&C::auto_create_topic_enable>,
+     &Print<&C::auto_create_topic_enable>, true},
+    {"clusterTopicEnable", &SetBool<&C::cluster_topic_enable>,
+     &Print<&C::cluster_topic_enable>},
+    {"brokerTopicEnable", &SetBool<&C::broker_topic_enable>,
+     &Print<&C::broker_topic_enable>},
+    {"autoCreateSubscriptionGroup",
+     &SetBool<&C::auto_create_subscription_group>,
+     &Print<&C::auto_create_subscription_group>, true},
+    {"msgTraceTopicName", &SetName<&C::msg_trace_topic_name>,
+     &Print<&C::msg_trace_topic_name>, true},
+    {"traceTopicEnable", &SetBool<&C::trace_topic_enable>,
+     &Print<&C::trace_topic_enable>, true},
+    {"storeReplyMessageEnable", &SetBool<&C::store_reply_message_enable>,
+     &Print<&C::store_reply_message_enable>},
+    {"rejectTransactionMessage", &SetBool<&C::reject_transaction_message>,
+     &Print<&C::reject_transaction_message>},
+    // thread pools
+    {"sendMessageThreadPoolNums", kSetInt<&C::send_message_thread_pool_nums, 1>,
+     &Print<&C::send_message_thread_pool_nums>},
+    {"pullMessageThreadPoolNums", kSetInt<&C::pull_message_thread_pool_nums, 1>,
+     &Print<&C::pull_message_thread_pool_nums>},
+    {"queryMessageThreadPoolNums",
+     kSetInt<&C::query_message_thread_pool_nums, 1>,
+     &Print<&C::query_message_thread_pool_nums>},
+    {"adminBrokerThreadPoolNums", kSetInt<&C::admin_broker_thread_pool_nums, 1>,
+     &Print<&C::admin_broker_thread_pool_nums>},
+    {"clientManageThreadPoolNums",
+     kSetInt<&C::client_manage_thread_pool_nums, 1>,
+     &Print<&C::client_manage_thread_pool_nums>},
+    {"consumerManageThreadPoolNums",
+     kSetInt<&C::consumer_manage_thread_pool_nums, 1>,
+     &Print<&C::consumer_manage_thread_pool_nums>},
+    {"heartbeatThreadPoolNums", kSetInt<&C::heartbeat_thread_pool_nums, 1>,
+     &Print<&C::heartbeat_thread_pool_nums>},
+    {"sendThreadPoolQueueCapacity",
+     kSetInt<&C::send_thread_pool_queue_capacity, 1>,
+     &Print<&C::send_thread_pool_queue_capacity>},
+    {"pullThreadPoolQueueCapacity",
+     kSetInt<&C::pull_thread_pool_queue_capacity, 1>,
+     &Print<&C::pull_thread_pool_queue_capacity>},
+    {"queryThreadPoolQueueCapacity",
+     kSetInt<&C::query_thread_pool_queue_capacity, 1>,
+     &Print<&C::query_thread_pool_queue_capacity>},
+    // flow control
+    {"brokerFastFailureEnable", &SetBool<&C::broker_fast_failure_enable>,
+     &Print<&C::broker_fast_failure_enable>},
+    {"waitTimeMillsInSendQueue", kSetLong<&C::wait_time_mills_in_send_queue, 0>,
+     &Print<&C::wait_time_mills_in_send_queue>},
+    {"waitTimeMillsInPullQueue", kSetLong<&C::wait_time_mills_in_pull_queue, 0>,
+     &Print<&C::wait_time_mills_in_pull_queue>},
+    {"waitTimeMillsInHeartbeatQueue",
+     kSetLong<&C::wait_time_mills_in_heartbeat_queue, 0>,
+     &Print<&C::wait_time_mills_in_heartbeat_queue>},
+    {"startAcceptSendRequestTimeStamp",
+     kSetLong<&C::start_accept_send_request_time_stamp>,
+     &Print<&C::start_accept_send_request_time_stamp>},
+    // pull and consumption
+    {"longPollingEnable", &SetBool<&C::long_polling_enable>,
+     &Print<&C::long_polling_enable>},
+    {"shortPollingTimeMills", kSetLong<&C::short_polling_time_mills, 0>,
+     &Print<&C::short_polling_time_mills>},
+    {"notifyConsumerIdsChangedEnable",
+     &SetBool<&C::notify_consumer_ids_changed_enable>,
+     &Print<&C::notify_consumer_ids_changed_enable>},
+    {"slaveReadEnable", &SetBool<&C::slave_read_enable>,
+     &Print<&C::slave_read_enable>, true},
+    {"transferMsgByHeap", &SetBool<&C::transfer_msg_by_heap>,
+     &Print<&C::transfer_msg_by_heap>},
+    {"flushConsumerOffsetInterval",
+     kSetInt<&C::flush_consumer_offset_interval, 1>,
+     &Print<&C::flush_consumer_offset_interval>},
+    // transactions and statistics
+    {"transactionTimeOut", kSetLong<&C::transaction_time_out, 0>,
+     &Print<&C::transaction_time_out>, true},
+    {"transactionCheckMax", kSetInt<&C::transaction_check_max, 0>,
+     &Print<&C::transaction_check_max>, true},
+    {"transactionCheckInterval", kSetLong<&C::transaction_check_interval, 1>,
+     &Print<&C::transaction_check_interval>, true},
+    {"enableDetailStat", &SetBool<&C::enable_detail_stat>,
+     &Print<&C::enable_detail_stat>},
+    // remoting server and client
+    {"listenPort", &SetListenPort, &Print<&C::listen_port>, true},
+    {"haListenPort", nullptr, &Print<&C::ha_listen_port>, true},
+    {"serverWorkerThreads", kSetInt<&C::server_worker_threads, 1>,
+     &Print<&C::server_worker_threads>},
+    {"serverSelectorThreads", kSetInt<&C::server_selector_threads, 1>,
+     &Print<&C::server_selector_threads>},
+    {"serverOnewaySemaphoreValue",
+     kSetInt<&C::server_oneway_semaphore_value, 1>,
+     &Print<&C::server_oneway_semaphore_value>},
+    {"serverAsyncSemaphoreValue", kSetInt<&C::server_async_semaphore_value, 1>,
+     &Print<&C::server_async_semaphore_value>},
+    {"serverChannelMaxIdleTimeSeconds",
+     kSetInt<&C::server_channel_max_idle_time_seconds, 0>,
+     &Print<&C::server_channel_max_idle_time_seconds>},
+    {"serverSocketSndBufSize", kSetInt<&C::server_socket_snd_buf_size, 0>,
+     &Print<&C::server_socket_snd_buf_size>},
+    {"serverSocketRcvBufSize", kSetInt<&C::server_socket_rcv_buf_size, 0>,
+     &Print<&C::server_socket_rcv_buf_size>},
+    {"serverSocketBacklog", kSetInt<&C::server_socket_backlog, 1>,
+     &Print<&C::server_socket_backlog>},
+    {"connectTimeoutMillis", kSetInt<&C::connect_timeout_millis, 1>,
+     &Print<&C::connect_timeout_millis>},
+    {"clientChannelMaxIdleTimeSeconds",
+     kSetInt<&C::client_channel_max_idle_time_seconds, 0>,
+     &Print<&C::client_channel_max_idle_time_seconds>},
+    // the store (applied by ApplyStoreProperties)
+    {"storePathRootDir", nullptr, &PrintStore<&S::store_path_root_dir>, true},
+    {"storePathCommitLog", nullptr, &PrintCommitLogDir, true},
+    {"mappedFileSizeCommitLog", nullptr,
+     &PrintStore<&S::mapped_file_size_commit_log>},
+    {"mappedFileSizeConsumeQueue", nullptr,
+     &PrintStore<&S::mapped_file_size_consume_queue>},
+    {"maxHashSlotNum", nullptr, &PrintStore<&S::max_hash_slot_num>},
+    {"maxIndexNum", nullptr, &PrintStore<&S::max_index_num>},
+    {"flushDiskType", nullptr, &PrintStore<&S::flush_disk_type>, true},
+    {"flushIntervalCommitLog", nullptr,
+     &PrintStore<&S::flush_interval_commit_log>, true},
+    {"flushCommitLogTimed", nullptr, &PrintStore<&S::flush_commit_log_timed>},
+    {"flushCommitLogLeastPages", nullptr,
+     &PrintStore<&S::flush_commit_log_least_pages>},
+    {"flushCommitLogThoroughInterval", nullptr,
+     &PrintStore<&S::flush_commit_log_thorough_interval>},
+    {"commitIntervalCommitLog", nullptr,
+     &PrintStore<&S::commit_interval_commit_log>, true},
+    {"commitCommitLogLeastPages", nullptr,
+     &PrintStore<&S::commit_commit_log_least_pages>},
+    {"commitCommitLogThoroughInterval", nullptr,
+     &PrintStore<&S::commit_commit_log_thorough_interval>},
+    {"flushIntervalConsumeQueue", nullptr,
+     &PrintStore<&S::flush_interval_consume_queue>},
+    {"flushConsumeQueueLeastPages", nullptr,
+     &PrintStore<&S::flush_consume_queue_least_pages>},
+    {"flushConsumeQueueThoroughInterval", nullptr,
+     &PrintStore<&S::flush_consume_queue_thorough_interval>},
+    {"syncFlushTimeout", nullptr, &PrintStore<&S::sync_flush_timeout>},
+    {"transientStorePoolEnable", nullptr,
+     &PrintStore<&S::transient_store_pool_enable>, true},
+    {"maxMessageSize", nullptr, &PrintStore<&S::max_message_size>},
+    {"warmMapedFileEnable", nullptr, &PrintStore<&S::warm_maped_file_enable>},
+    {"brokerRole", nullptr, &PrintStore<&S::broker_role>, true},
+    {"maxTransferBytesOnMessageInMemory", nullptr,
+     &PrintStore<&S::max_transfer_bytes_on_message_in_memory>},
+    {"maxTransferCountOnMessageInMemory", nullptr,
+     &PrintStore<&S::max_transfer_count_on_message_in_memory>},
+    {"maxTransferBytesOnMessageInDisk", nullptr,
+     &PrintStore<&S::max_transfer_bytes_on_message_in_disk>},
+    {"maxTransferCountOnMessageInDisk", nullptr,
+     &PrintStore<&S::max_transfer_count_on_message_in_disk>},
+    {"accessMessageInMemoryMaxRatio", nullptr,
+     &PrintStore<&S::access_message_in_memory_max_ratio>, true},
+    {"messageIndexEnable", nullptr, &PrintStore<&S::message_index_enable>,
+     true},
+    {"messageIndexSafe", nullptr, &PrintStore<&S::message_index_safe>, true},
+    {"maxMsgsNumBatch", nullptr, &PrintStore<&S::max_msgs_num_batch>},
+    {"checkCRCOnRecover", nullptr, &PrintStore<&S::check_crc_on_recover>},
+    {"messageDelayLevel", nullptr, &PrintStore<&S::message_delay_level>},
+    {"deleteWhen", nullptr, &PrintStore<&S::delete_when>, true},
+    {"fileReservedTime", nullptr, &PrintStore<&S::file_reserved_time>, true},
+    {"diskMaxUsedSpaceRatio", nullptr,
+     &PrintStore<&S::disk_max_used_space_ratio>},
+    {"cleanFileForciblyEnable", nullptr,
+     &PrintStore<&S::clean_file_forcibly_enable>, true},
+    {"rmqMaxMappedConsumeQueueFiles", nullptr,
+     &PrintStore<&S::max_mapped_consume_queue_files>},
+    {"rmqConsumeQueueAllocateAhead", nullptr,
+     &PrintStore<&S::consume_queue_allocate_ahead>},
+    {"rmqWriteBufferBytes", nullptr, &PrintStore<&S::write_buffer_bytes>},
+    {"rmqWriteBufferBackend", nullptr, &PrintStore<&S::write_buffer_backend>},
+};
+
+// Switches for RocketMQ features rmq does not implement. false is what rmq
+// does anyway; true is accepted with a warning, so a RocketMQ file still
+// starts, but the operator learns that the feature is off.
+constexpr std::string_view kUnsupportedSwitches[] = {
+    "aclEnable",
+    "enableDLegerCommitLog",
+    "enablePropertyFilter",
+    "enableCalcFilterBitMap",
+    "enableConsumeQueueExt",
+    "enableLmq",
+    "enableMultiDispatch",
+    "fetchNamesrvAddrByAddressServer",
+};
+
+// Other BrokerConfig / NettyServerConfig / NettyClientConfig keys of 4.9.8
+// (broker-config.md §3-§5): tuning for Java's executors, Netty and legacy
+// features, with no counterpart in rmq. Accepted and ignored without a
+// warning, so RocketMQ's own files load cleanly.
+constexpr std::string_view kIgnoredKeys[] = {
+    "configBlackList",
+    "isolateLogEnable",
+    "messageStorePlugIn",
+    "putMessageFutureThreadPoolNums",
+    "processReplyMessageThreadPoolNums",
+    "endTransactionThreadPoolNums",
+    "putThreadPoolQueueCapacity",
+    "replyThreadPoolQueueCapacity",
+    "clientManagerThreadPoolQueueCapacity",
+    "consumerManagerThreadPoolQueueCapacity",
+    "heartbeatThreadPoolQueueCapacity",
+    "endTransactionPoolQueueCapacity",
+    "waitTimeMillsInTransactionQueue",
+    "disableConsumeIfConsumerReadSlowly",
+    "consumerFallbehindThreshold",
+    "flushConsumerOffsetHistoryInterval",
+    "expectConsumerNumUseFilter",
+    "maxErrorRateOfBloomFilter",
+    "filterDataCleanTimeSpan",
+    "filterSupportRetry",
+    "filterServerNums",
+    "autoDeleteUnusedStats",
+    "commercialEnable",
+    "commercialTimerCount",
+    "commercialTransCount",
+    "commercialBigCount",
+    "commercialBaseCount",
+    "highSpeedMode",
+    "maxDelayTime",
+    "serverCallbackExecutorThreads",
+    "writeBufferHighWaterMark",
+    "writeBufferLowWaterMark",
+    "serverPooledByteBufAllocatorEnable",
+    "useEpollNativeSelector",
+    "clientWorkerThreads",
+    "clientCallbackExecutorThreads",
+    "clientOnewaySemaphoreValue",
+    "clientAsyncSemaphoreValue",
+    "channelNotActiveInterval",
+    "clientSocketSndBufSize",
+    "clientSocketRcvBufSize",
+    "clientPooledByteBufAllocatorEnable",
+    "clientCloseSocketIfTimeout",
+    "useTLS",
+};
+
+const BrokerKey* FindKey(std::string_view name) {
+  for (const BrokerKey& key : kKeys) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+template <size_t N>
+bool Contains(const std::string_view (&list)[N], std::string_view name) {
+  return std::find(std::begin(list), std::end(list), name) != std::end(list);
+}
+
+absl::Status EntryError(const PropertiesFile& file, const PropertyEntry& entry,
+                        const absl::Status& status) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(PropertyErrorPrefix(file, entry), status.message()));
+}
+
+// Applies one entry the store did not take. `store_unknown` lists the
+// entries ApplyStoreProperties did not know.
+absl::Status ApplyEntry(const PropertiesFile& file, const PropertyEntry& entry,
+                        const std::vector<const PropertyEntry*>& store_unknown,
+                        BrokerConfig& config,
+                        std::vector<std::string>& warnings) {
+  if (const BrokerKey* key = FindKey(entry.key); key != nullptr) {
+    if (key->set == nullptr) return absl::OkStatus();
+    const absl::Status status = key->set(entry.value, config);
+    return status.ok() ? status : EntryError(file, entry, status);
+  }
+  if (Contains(kUnsupportedSwitches, entry.key)) {
+    const absl::StatusOr<bool> on = ParseBool(Trim(entry.value));
+    if (!on.ok()) return EntryError(file, entry, on.status());
+    if (*on) {
+      warnings.push_back(absl::StrCat(
+          PropertyErrorPrefix(file, entry),
+          "true is not supported by rmq (ignored; the feature is off)"));
+    }
+    return absl::OkStatus();
+  }
+  const bool store_knows = std::find(store_unknown.begin(), store_unknown.end(),
+                                     &entry) == store_unknown.end();
+  if (!store_knows && !Contains(kIgnoredKeys, entry.key)) {
+    warnings.push_back(absl::StrCat(file.source(), ":", entry.line,
+                                    ": unknown key '", AsAbsl(entry.key),
+                                    "' (ignored)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<HostAddress> StoreHost(const BrokerConfig& config) {
+  absl::StatusOr<HostAddress> host =
+      HostAddress::Parse(HostPort(config.broker_ip1, config.listen_port));
+  if (!host.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "brokerIP1: ", Quoted(config.broker_ip1), " is not an IP address"));
+  }
+  return host;
+}
+
+// broker-config.md §1.1, steps 3, 5 and 7.
+absl::Status ApplyStartupRules(const PropertiesFile& file, BrokerConfig& config,
+                               std::vector<std::string>& warnings) {
+  const PropertyEntry* id = file.Find("brokerId");
+  if (config.role() == BrokerRole::kSlave) {
+    if (config.broker_id <= 0) {
+      if (id != nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            PropertyErrorPrefix(file, *id), Quoted(Trim(id->value)),
+            " must be > 0 for a SLAVE (brokerRole=SLAVE; 0 is the master)"));
+      }
+      const PropertyEntry* role = file.Find("brokerRole");
+      return absl::InvalidArgumentError(absl::StrCat(
+          role != nullptr ? PropertyErrorPrefix(file, *role) : "brokerRole: ",
+          "a SLAVE needs brokerId > 0, and brokerId is not set (default 0)"));
+    }
+  } else if (config.broker_id != 0) {
+    if (id != nullptr) {
+      warnings.push_back(absl::StrCat(
+          PropertyErrorPrefix(file, *id), config.broker_id,
+          " is forced to 0: brokerRole is ", ToText(config.role())));
+    }
+    config.broker_id = 0;
+  }
+
+  // 4.x always derives the HA port; a configured one is ignored.
+  config.ha_listen_port = config.listen_port + 1;
+  if (const PropertyEntry* ha = file.Find("haListenPort");
+      ha != nullptr && Trim(ha->value) != ToText(config.ha_listen_port)) {
+    warnings.push_back(
+        absl::StrCat(PropertyErrorPrefix(file, *ha), Quoted(Trim(ha->value)),
+                     " is ignored: the HA port is always listenPort + 1 (",
+                     config.ha_listen_port, ")"));
+  }
+
+  absl::StatusOr<HostAddress> host = StoreHost(config);
+  if (!host.ok()) return host.status();
+  config.store.store_host = *host;
+  return absl::OkStatus();
+}
+
+// A value as a properties file reads it back: backslashes, control
+// characters and a leading blank escaped.
+std::string EscapeValue(std::string_view value) {
+  std::string out;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case ' ':
+        out += i == 0 ? "\\ " : " ";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// ---- the environment -------------------------------------------------------
+
+std::string EnvOr(const char* name, std::string fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? std::string(value) : std::move(fallback);
+}
+
+// RocketMQ skips Linux bridge interfaces (docker0 and the like): their
+// addresses are not reachable from other hosts.
+bool IsBridge(const char* name) {
+  std::error_code ec;
+  return std::filesystem::exists(
+      std::filesystem::path("/sys/class/net") / name / "bridge", ec);
+}
+
+// RemotingUtil.getLocalAddress(); see SystemBrokerEnvironment.
+std::string DetectLocalAddress() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "127.0.0.1";
+  const std::unique_ptr<ifaddrs, decltype(&freeifaddrs)> owner(list,
+                                                               &freeifaddrs);
+  std::vector<std::string> v4;
+  std::vector<std::string> v6;
+  for (const ifaddrs* it = list; it != nullptr; it = it->ifa_next) {
+    if (it->ifa_addr == nullptr || IsBridge(it->ifa_name)) continue;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (it->ifa_addr->sa_family == AF_INET) {
+      const in_addr addr =
+          reinterpret_cast<const sockaddr_in*>(it->ifa_addr)->sin_addr;
+      if ((ntohl(addr.s_addr) >> 24) == 127) continue;
+      if (inet_ntop(AF_INET, &addr, text, sizeof(text)) != nullptr) {
+        v4.emplace_back(text);
+      }
+    } else if (it->ifa_addr->sa_family == AF_INET6) {
+      const in6_addr& addr =
+          reinterpret_cast<const sockaddr_in6*>(it->ifa_addr)->sin6_addr;
+      // Link-local addresses need a scope id to be usable; Java would print
+      // one ("fe80::1%eth0") that no client can connect to from elsewhere.
+      if (IN6_IS_ADDR_LOOPBACK(&addr) || IN6_IS_ADDR_LINKLOCAL(&addr)) {
+        continue;
+      }
+      if (inet_ntop(AF_INET6, &addr, text, sizeof(text)) != nullptr) {
+        v6.push_back(absl::StrCat("[", text, "]"));
+      }
+    }
+  }
+  for (const std::string& ip : v4) {
+    if (!ip.starts_with("127.0") && !ip.starts_with("192.168")) return ip;
+  }
+  if (!v4.empty()) return v4.back();
+  if (!v6.empty()) return v6.front();
+  return "127.0.0.1";
+}
+
+// Java's availableProcessors() honours the CPU affinity mask.
+int AvailableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
+    return CPU_COUNT(&set);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+BrokerEnvironment SystemBrokerEnvironment() {
+  BrokerEnvironment env;
+  env.rocketmq_home = EnvOr("ROCKETMQ_HOME", "");
+  env.namesrv_addr = EnvOr("NAMESRV_ADDR", "");
+  env.user_home = EnvOr("HOME", "");
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') {
+    env.host_name = host;
+  }
+  env.local_address = DetectLocalAddress();
+  env.cpus = AvailableCpus();
+  return env;
+}
+
+std::vector<std::string> BrokerConfig::NamesrvAddrs() const {
+  std::vector<std::string> addrs;
+  std::string_view rest = namesrv_addr;
+  while (!rest.empty()) {
+    const size_t semi = rest.find(';');
+    const std::string_view addr = Trim(rest.substr(0, semi));
+    if (!addr.empty()) addrs.emplace_back(addr);
+    if (semi == std::string_view::npos) break;
+    rest.remove_prefix(semi + 1);
+  }
+  return addrs;
+}
+
+std::string BrokerConfig::BrokerAddr() const {
+  return HostPort(broker_ip1, listen_port);
+}
+
+std::string BrokerConfig::HaServerAddr() const {
+  return HostPort(broker_ip2, ha_listen_port);
+}
+
+BrokerConfig DefaultBrokerConfig(const BrokerEnvironment& env) {
+  BrokerConfig config;
+  config.rocketmq_home = env.rocketmq_home;
+  config.namesrv_addr = env.namesrv_addr;
+  if (!env.host_name.empty()) config.broker_name = env.host_name;
+  if (!env.local_address.empty()) {
+    config.broker_ip1 = env.local_address;
+    config.broker_ip2 = env.local_address;
+  }
+  // Java's default root is ${user.home}/store; StoreConfig's own default
+  // ("store", relative) is for embedding the library.
+  if (!env.user_home.empty()) {
+    config.store.store_path_root_dir =
+        (std::filesystem::path(env.user_home) / "store").string();
+  }
+  const int32_t cpus = std::max(1, env.cpus);
+  config.send_message_thread_pool_nums = std::min(cpus, 4);
+  config.pull_message_thread_pool_nums = 16 + 2 * cpus;
+  config.query_message_thread_pool_nums = 8 + cpus;
+  config.heartbeat_thread_pool_nums = std::min(32, cpus);
+  if (absl::StatusOr<HostAddress> host = StoreHost(config); host.ok()) {
+    config.store.store_host = *host;
+  }
+  return config;
+}
+
+absl::StatusOr<BrokerConfig> LoadBrokerConfig(
+    const PropertiesFile& file, const BrokerEnvironment& env,
+    std::vector<std::string>* warnings) {
+  BrokerConfig config = DefaultBrokerConfig(env);
+  std::vector<const PropertyEntry*> store_unknown;
+  if (absl::Status status =
+          ApplyStoreProperties(file, &config.store, &store_unknown);
+      !status.ok()) {
+    return status;
+  }
+  std::vector<std::string> notes;
+  for (const PropertyEntry& entry : file.entries()) {
+    if (absl::Status status =
+            ApplyEntry(file, entry, store_unknown, config, notes);
+        !status.ok()) {
+      return status;
+    }
+  }
+  // BrokerStartup checks the address whatever its source.
+  if (file.Find("namesrvAddr") == nullptr) {
+    if (absl::Status status = CheckNamesrvAddr(config); !status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("NAMESRV_ADDR: ", status.message()));
+    }
+  }
+  if (absl::Status status = ApplyStartupRules(file, config, notes);
+      !status.ok()) {
+    return status;
+  }
+  if (warnings != nullptr) {
+    warnings->insert(warnings->end(), std::make_move_iterator(notes.begin()),
+                     std::make_move_iterator(notes.end()));
+  }
+  return config;
+}
+
+absl::StatusOr<BrokerConfig> LoadBrokerConfig(
+    const PropertiesFile& file, std::vector<std::string>* warnings) {
+  return LoadBrokerConfig(file, SystemBrokerEnvironment(), warnings);
+}
+
+std::string DescribeConfig(const BrokerConfig& config, ConfigDetail detail) {
+  std::vector<std::pair<std::string_view, std::string>> lines;
+  for (const BrokerKey& key : kKeys) {
+    if (detail == ConfigDetail::kImportant && !key.important) continue;
+    lines.emplace_back(key.name, key.print(config));
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const auto& [name, value] : lines) {
+    absl::StrAppend(&out, AsAbsl(name), "=", EscapeValue(value), "\n");
+  }
+  return out;
+}
+
+}  // namespace rmq::broker
