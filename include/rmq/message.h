@@ -92,6 +92,10 @@ struct MessageToStore {
   HostAddress born_host;
   int32_t reconsume_times = 0;
   int64_t prepared_transaction_offset = 0;
+  // SYNC_FLUSH: whether the put waits for the flush. The WAIT=false property
+  // also says no; a broker strips WAIT from what it stores (as RocketMQ
+  // 4.9.8 does) and passes it here instead.
+  bool wait_for_flush = true;
 };
 
 // Generates UNIQ_KEY values laid out as a RocketMQ producer's

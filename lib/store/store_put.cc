@@ -73,8 +73,9 @@ absl::Status MessageStore::Impl::Encode(const MessageToStore& message,
         " bytes exceeds maxMessageSize ", config_.max_message_size));
   }
   const int32_t tx = message.sys_flag & kSysFlagTransactionMask;
+  e.wait = message.wait_for_flush;
   if (const std::string* wait = message.properties.Find(kPropertyWait)) {
-    e.wait = *wait != "false";
+    e.wait = e.wait && *wait != "false";
   }
   // Reused per thread: serializing allocates nothing in steady state.
   thread_local std::string serialized;
@@ -261,7 +262,8 @@ void MessageStore::Impl::AppendAsync(
   }
   const bool sync = config_.flush_disk_type == FlushDiskType::kSyncFlush;
   const std::string* wait = message.properties.Find(kPropertyWait);
-  if (!sync || (wait != nullptr && *wait == "false")) {
+  if (!sync || !message.wait_for_flush ||
+      (wait != nullptr && *wait == "false")) {
     std::move(done)(std::move(result));
     return;
   }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "base/endian.h"
 #include "rmq/store.h"
 #include "rmq/verify.h"
@@ -306,6 +307,33 @@ TEST_CASE("a full disk fails the put cleanly and loses nothing",
   for (size_t i = 0; i < puts.size(); ++i) {
     CheckPresent(*store, puts[i], "Full", 0, BodyFor(static_cast<int>(i)));
   }
+}
+
+TEST_CASE("SYNC_FLUSH puts with wait_for_flush=false do not wait for the sync",
+          "[store][faults]") {
+  // A sync that fails makes a waiting put report flush_timed_out; a put that
+  // does not wait returns before the sync and never sees it.
+  auto mem = NewMemFileSystem();
+  auto faults = std::make_shared<testing::FaultInjectionFileSystem>(mem);
+  StoreConfig config = SmallStoreConfig(faults);
+  config.flush_disk_type = FlushDiskType::kSyncFlush;
+  auto store = MustOpen(config);
+  faults->FailAfter(testing::FaultInjectionFileSystem::Op::kSync, 0,
+                    absl::InternalError("fdatasync: EIO"));
+  MessageToStore message = Message("Nw", 0, "no wait");
+  message.wait_for_flush = false;
+  auto put = store->Put(message);
+  REQUIRE_OK(put);
+  CHECK_FALSE(put->flush_timed_out);
+  absl::Notification done;
+  bool async_timed_out = true;
+  store->PutAsync(message, [&](absl::StatusOr<PutResult> r) {
+    async_timed_out = !r.ok() || r->flush_timed_out;
+    done.Notify();
+  });
+  REQUIRE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  CHECK_FALSE(async_timed_out);
+  store->CrashForTesting();
 }
 
 TEST_CASE("a failed fsync turns the store read-only and keeps acked data",
