@@ -33,6 +33,7 @@ inline constexpr int32_t kUnregisterBroker = 104;
 inline constexpr int32_t kGetRouteInfoByTopic = 105;
 inline constexpr int32_t kGetBrokerClusterInfo = 106;
 inline constexpr int32_t kGetTopicStatsInfo = 202;
+inline constexpr int32_t kGetConsumerConnectionList = 203;
 inline constexpr int32_t kGetProducerConnectionList = 204;
 inline constexpr int32_t kWipeWritePermOfBroker = 205;
 inline constexpr int32_t kGetAllTopicListFromNameserver = 206;
@@ -58,6 +59,8 @@ inline constexpr int32_t kNoPermission = 16;
 inline constexpr int32_t kTopicNotExist = 17;
 inline constexpr int32_t kTopicExistAlready = 18;
 inline constexpr int32_t kQueryNotFound = 22;
+inline constexpr int32_t kSubscriptionGroupNotExist = 26;
+inline constexpr int32_t kConsumerNotOnline = 206;
 }  // namespace response
 
 }  // namespace rmq::remoting
