@@ -108,6 +108,9 @@ struct BrokerConfig {
   // The broker sets 10911 before reading the file (the class default 8888 is
   // never used). The HA port is always listenPort + 1 and the fast ("VIP")
   // port listenPort - 2 (§1.1), so listenPort must lie in 3..65534.
+  // rmqListenHost (ours): the address both remoting ports bind. RocketMQ
+  // always binds every interface; "127.0.0.1" keeps a broker local.
+  std::string listen_host = "0.0.0.0";
   int32_t listen_port = 10911;
   int32_t ha_listen_port = 10912;  // derived; a configured value is ignored
   int32_t server_worker_threads = 8;

@@ -114,12 +114,13 @@ absl::Status BrokerController::Start() {
       transport, log, on_request, on_close);
   accepting_ = true;
   if (absl::Status s =
-          server_->Start("0.0.0.0", static_cast<uint16_t>(config_.listen_port));
+          server_->Start(config_.listen_host,
+                         static_cast<uint16_t>(config_.listen_port));
       !s.ok()) {
     return s;
   }
   if (absl::Status s = fast_server_->Start(
-          "0.0.0.0", static_cast<uint16_t>(config_.FastListenPort()));
+          config_.listen_host, static_cast<uint16_t>(config_.FastListenPort()));
       !s.ok()) {
     return s;
   }
