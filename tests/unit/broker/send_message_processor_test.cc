@@ -18,7 +18,8 @@ namespace rc = remoting::response;
 
 // A broker's send path over an in-memory store and real config files.
 struct Broker {
-  explicit Broker(bool auto_create = true, int32_t permission = 6) {
+  explicit Broker(bool auto_create = true, int32_t permission = 6,
+                  FlushDiskType flush = FlushDiskType::kAsyncFlush) {
     BrokerEnvironment env;
     env.user_home = dir.str();
     config = DefaultBrokerConfig(env);
@@ -26,6 +27,7 @@ struct Broker {
     config.broker_permission = permission;
     config.store = testing::SmallStoreConfig(fs);
     config.store.store_host = HostAddress::V4(127, 0, 0, 1, 10911);
+    config.store.flush_disk_type = flush;
     store = testing::MustOpen(config.store);
     topics = std::make_unique<TopicConfigManager>(
         TopicConfigManagerOptions{.config_dir = dir / "config",
@@ -187,6 +189,38 @@ TEST_CASE("without auto-create an unknown topic does not exist") {
   RemotingCommand response = b.Send(SendV2("Unknown", ""));
   CHECK(response.code == rc::kTopicNotExist);
   CHECK(response.remark == "topic[Unknown] not exist, apply first please!");
+}
+
+TEST_CASE(
+    "under SYNC_FLUSH the answer comes after the flush, unless WAIT=false") {
+  Broker b(true, 6, FlushDiskType::kSyncFlush);
+  int64_t flushed_when_answered = -1;
+  absl::Notification done;
+  RemotingCommand response;
+  b.processor->Handle(SendV2("Sync", "TAGS\001A"), "127.0.0.1:1",
+                      [&](RemotingCommand r) {
+                        flushed_when_answered = b.store->Stats().flushed_offset;
+                        response = std::move(r);
+                        done.Notify();
+                      });
+  REQUIRE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  REQUIRE(response.code == rc::kSuccess);
+  const RecordView record = Stored(*b.store, response);
+  CHECK(flushed_when_answered >= record.physical_offset + record.total_size);
+  CHECK(b.Send(SendV2("Sync", "WAIT\001false")).code == rc::kSuccess);
+}
+
+TEST_CASE("store errors map to the send statuses") {
+  CHECK(SendErrorResponse(absl::InvalidArgumentError("x")).first ==
+        rc::kMessageIllegal);
+  CHECK(SendErrorResponse(absl::FailedPreconditionError("read-only")).first ==
+        rc::kServiceNotAvailable);
+  CHECK(SendErrorResponse(absl::ResourceExhaustedError("disk full")).first ==
+        rc::kServiceNotAvailable);
+  CHECK(SendErrorResponse(absl::UnavailableError("segment")).first ==
+        rc::kServiceNotAvailable);
+  CHECK(SendErrorResponse(absl::InternalError("bug")).first ==
+        rc::kSystemError);
 }
 
 TEST_CASE("a broker without write permission refuses sends") {
