@@ -4,6 +4,7 @@
 // `flushIntervalCommitLog`, and so on; defaults are RocketMQ 4.9.8's.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -94,6 +95,13 @@ struct StoreConfig {
   std::shared_ptr<FileSystem> fs;  // null = PosixFileSystem()
   std::shared_ptr<Clock> clock;    // null = SystemClock()
   std::shared_ptr<Logger> logger;  // null = StderrLogger()
+  // Called for each message once it is readable (after the append, outside
+  // the store's locks, on the putting thread), with its topic, queue, the
+  // queue's next offset and the message's tag code: a broker wakes the
+  // long-polling pulls waiting for that queue. Must be quick; must not put.
+  std::function<void(std::string_view topic, int32_t queue_id,
+                     int64_t next_queue_offset, int64_t tags_code)>
+      on_message_arrived;
   // Open for reading only: no lock, no abort file, no recovery writes, no
   // background threads; segment sizes are detected from the files. Put fails.
   bool read_only = false;

@@ -237,6 +237,14 @@ absl::Status MessageStore::Impl::Append(
         absl::StrCat("the commit-log write failed: ",
                      tracker_.read_only_reason().message()));
   }
+  if (config_.on_message_arrived) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].queue == nullptr) continue;
+      config_.on_message_arrived(batch[i].topic, batch[i].queue_id,
+                                 out[i].queue_offset.value() + 1,
+                                 batch[i].tags_code);
+    }
+  }
   if (wait_for_flush && wait &&
       config_.flush_disk_type == FlushDiskType::kSyncFlush) {
     bool timed_out = false;

@@ -122,11 +122,20 @@ absl::Status Connection::Send(const RemotingCommand& command) {
 absl::Status Connection::SendWithBody(const RemotingCommand& command,
                                       std::span<const std::byte> body,
                                       std::shared_ptr<const void> keepalive) {
+  return SendWithBodyParts(command, {body}, std::move(keepalive));
+}
+
+absl::Status Connection::SendWithBodyParts(
+    const RemotingCommand& command,
+    std::vector<std::span<const std::byte>> parts,
+    std::shared_ptr<const void> keepalive) {
+  size_t size = 0;
+  for (std::span<const std::byte> part : parts) size += part.size();
   absl::StatusOr<std::string> head =
-      EncodeFrameHead(command, body.size(), options_.max_frame_bytes);
+      EncodeFrameHead(command, size, options_.max_frame_bytes);
   if (!head.ok()) return head.status();
   return Enqueue(OutFrame{.head = std::move(*head),
-                          .body = body,
+                          .body = std::move(parts),
                           .keepalive = std::move(keepalive)});
 }
 
@@ -360,8 +369,10 @@ asio::awaitable<void> Connection::WriteLoop(
     buffers.clear();
     for (const OutFrame& frame : batch) {
       buffers.push_back(asio::buffer(frame.head));
-      if (!frame.body.empty()) {
-        buffers.push_back(asio::buffer(frame.body.data(), frame.body.size()));
+      for (std::span<const std::byte> part : frame.body) {
+        if (!part.empty()) {
+          buffers.push_back(asio::buffer(part.data(), part.size()));
+        }
       }
     }
     asio::error_code ec;

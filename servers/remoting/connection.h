@@ -87,6 +87,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   absl::Status SendWithBody(const RemotingCommand& command,
                             std::span<const std::byte> body,
                             std::shared_ptr<const void> keepalive);
+  // The same with a body made of several pieces (e.g. the stored records a
+  // pull returns, straight from the mapped commit log), sent in order.
+  absl::Status SendWithBodyParts(const RemotingCommand& command,
+                                 std::vector<std::span<const std::byte>> parts,
+                                 std::shared_ptr<const void> keepalive);
 
   // Sends `request` (its opaque is replaced by one from this connection's
   // counter, its flag bits cleared) and calls `done` exactly once: with the
@@ -130,7 +135,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // then `body` if any, which `keepalive` keeps valid.
   struct OutFrame {
     std::string head;
-    std::span<const std::byte> body = {};
+    std::vector<std::span<const std::byte>> body = {};
     std::shared_ptr<const void> keepalive = nullptr;
   };
   struct PendingInvoke;  // connection.cc

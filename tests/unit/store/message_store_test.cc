@@ -56,6 +56,39 @@ TEST_CASE("a message is readable through its queue as soon as Put returns",
   CHECK(store->MaxOffsetInQueue("TopicTest", QueueId(1)).value() == 1);
 }
 
+TEST_CASE("on_message_arrived reports each readable message", "[store]") {
+  struct Arrival {
+    std::string topic;
+    int32_t queue = 0;
+    int64_t next = 0;
+    int64_t tags_code = 0;
+    bool readable = false;
+  };
+  std::vector<Arrival> arrivals;
+  StoreConfig config = SmallStoreConfig(NewMemFileSystem());
+  MessageStore* opened = nullptr;
+  config.on_message_arrived = [&](std::string_view topic, int32_t queue,
+                                  int64_t next, int64_t tags_code) {
+    // Readable by then: a woken long-polling pull must find it.
+    const bool readable =
+        opened->MaxOffsetInQueue(topic, QueueId(queue)).value() == next;
+    arrivals.push_back({std::string(topic), queue, next, tags_code, readable});
+  };
+  auto store = MustOpen(config);
+  opened = store.get();
+  REQUIRE_OK(store->Put(Message("Arr", 1, "a", "TagA")));
+  REQUIRE_OK(store->Put(Message("Arr", 1, "b")));
+  REQUIRE(arrivals.size() == 2);
+  CHECK(arrivals[0].topic == "Arr");
+  CHECK(arrivals[0].queue == 1);
+  CHECK(arrivals[0].next == 1);
+  CHECK(arrivals[0].tags_code == 2598919);  // "TagA".hashCode()
+  CHECK(arrivals[1].next == 2);
+  CHECK(arrivals[1].tags_code == 0);
+  CHECK(arrivals[0].readable);
+  CHECK(arrivals[1].readable);
+}
+
 TEST_CASE("queue offsets are dense per queue and physical offsets grow",
           "[store]") {
   auto fs = NewMemFileSystem();
