@@ -379,8 +379,7 @@ const BrokerKey kKeys[] = {
      &Print<&C::enable_detail_stat>},
     // remoting server and client
     {"listenPort", &SetListenPort, &Print<&C::listen_port>, true},
-    {"rmqListenHost", &SetName<&C::listen_host>, &Print<&C::listen_host>,
-     true},
+    {"rmqListenHost", &SetName<&C::listen_host>, &Print<&C::listen_host>, true},
     {"haListenPort", nullptr, &Print<&C::ha_listen_port>, true},
     {"serverWorkerThreads", kSetInt<&C::server_worker_threads, 1>,
      &Print<&C::server_worker_threads>},

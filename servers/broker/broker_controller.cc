@@ -56,9 +56,24 @@ absl::Status BrokerController::Start() {
   if (absl::Status s = topics_->Load(); !s.ok()) return s;
   groups_ = std::make_unique<SubscriptionGroupManager>(config_dir);
   if (absl::Status s = groups_->Load(); !s.ok()) return s;
+  offsets_ = std::make_unique<ConsumerOffsetManager>(config_dir);
+  if (absl::Status s = offsets_->Load(); !s.ok()) return s;
 
+  pull_executor_ = std::make_unique<server::BoundedExecutor>(
+      std::max(1, config_.pull_message_thread_pool_nums),
+      static_cast<size_t>(
+          std::max(1, config_.pull_thread_pool_queue_capacity)));
+  hold_ = std::make_unique<PullRequestHoldService>(
+      [this](PullRequestHoldService::Retry& retry) {
+        return pull_executor_->TrySubmit(std::move(retry));
+      });
   StoreConfig store_config = config_.store;
   store_config.logger = logger_;
+  store_config.on_message_arrived = [this](std::string_view topic,
+                                           int32_t queue, int64_t next,
+                                           int64_t tags_code) {
+    hold_->NotifyMessageArriving(topic, queue, next, tags_code);
+  };
   absl::StatusOr<std::unique_ptr<MessageStore>> store =
       MessageStore::Open(std::move(store_config));
   if (!store.ok()) return store.status();
@@ -75,6 +90,31 @@ absl::Status BrokerController::Start() {
       config_, *store_, *topics_, stats_, log,
       [this] { (void)registrar_->RegisterAll(); },
       [this] { return ExtraRuntimeInfo(); });
+  pull_ = std::make_unique<PullMessageProcessor>(
+      config_, *store_, *topics_, *groups_, clients_, *hold_,
+      [this](const std::string& group, const std::string& topic, int32_t queue,
+             int64_t offset) {
+        offsets_->Commit(group, topic, queue, offset);
+      });
+  hold_->Start();
+  consumer_manage_ = std::make_unique<ConsumerManageProcessor>(
+      *offsets_, *store_, *topics_, clients_,
+      ConsumerManageProcessorOptions{
+          .broker_name = config_.broker_name,
+          .send_to_client =
+              [this](const ClientChannel& channel, Command request) {
+                SendToClient(channel.id, std::move(request));
+              },
+          .consume_tps = nullptr,
+          .physical_memory_bytes = 0,
+          .logger = logger_});
+  send_back_ = std::make_unique<SendBackProcessor>(
+      config_, *store_, *topics_, *groups_, log,
+      [this] { registrar_->RequestRegistration(); });
+  schedule_ = std::make_unique<ScheduleMessageService>(
+      *store_, log, ScheduleMessageServiceOptions{.config_dir = config_dir});
+  if (absl::Status s = schedule_->Load(); !s.ok()) return s;
+  if (config_.store.broker_role != BrokerRole::kSlave) schedule_->Start();
   client_processor_ = std::make_unique<ClientProcessor>(
       clients_, *groups_, *topics_,
       ClientProcessorOptions{
@@ -104,18 +144,22 @@ absl::Status BrokerController::Start() {
   transport.io_threads = std::clamp(config_.server_selector_threads, 1, 4);
   transport.idle_timeout =
       absl::Seconds(config_.server_channel_max_idle_time_seconds);
-  const auto on_request = [this](const ConnectionPtr& c, Command request) {
-    OnRequest(c, std::move(request));
-  };
   const auto on_close = [this](const ConnectionPtr& c) { OnClosed(c); };
-  server_ = std::make_unique<remoting::RemotingServer>(transport, log,
-                                                       on_request, on_close);
+  server_ = std::make_unique<remoting::RemotingServer>(
+      transport, log,
+      [this](const ConnectionPtr& c, Command request) {
+        OnRequest(c, std::move(request), /*fast=*/false);
+      },
+      on_close);
   fast_server_ = std::make_unique<remoting::RemotingServer>(
-      transport, log, on_request, on_close);
+      transport, log,
+      [this](const ConnectionPtr& c, Command request) {
+        OnRequest(c, std::move(request), /*fast=*/true);
+      },
+      on_close);
   accepting_ = true;
-  if (absl::Status s =
-          server_->Start(config_.listen_host,
-                         static_cast<uint16_t>(config_.listen_port));
+  if (absl::Status s = server_->Start(
+          config_.listen_host, static_cast<uint16_t>(config_.listen_port));
       !s.ok()) {
     return s;
   }
@@ -147,11 +191,21 @@ void BrokerController::Shutdown() {
     registrar_->Stop();
     if (started_) registrar_->UnregisterAll();
   }
-  // New requests are answered "shutting down"; queued ones still run.
+  // New requests are answered "shutting down"; queued ones still run, and
+  // held pulls are answered now.
   accepting_ = false;
-  for (auto* executor :
-       {send_executor_.get(), admin_executor_.get(), client_executor_.get()}) {
+  if (hold_ != nullptr) hold_->Stop();
+  for (auto* executor : {send_executor_.get(), pull_executor_.get(),
+                         admin_executor_.get(), client_executor_.get()}) {
     if (executor != nullptr) executor->Stop();
+  }
+  if (schedule_ != nullptr) schedule_->Stop();  // persists delayOffset.json
+  if (offsets_ != nullptr) {
+    if (absl::StatusOr<bool> saved = offsets_->PersistIfChanged();
+        !saved.ok()) {
+      log.Log(LogLevel::kError, absl::StrCat("saving consumer offsets: ",
+                                             saved.status().message()));
+    }
   }
   if (store_ != nullptr) {
     // Flushes and completes the sends waiting for it, then the checkpoint.
@@ -185,6 +239,19 @@ void BrokerController::Reply(const ConnectionPtr& connection,
   }
 }
 
+void BrokerController::SendPull(const ConnectionPtr& connection,
+                                const Command& request, PullReply reply) {
+  if (request.is_oneway()) return;
+  // The records go out straight from the mapped commit log.
+  absl::Status s = connection->SendWithBodyParts(
+      reply.response, std::move(reply.body), std::move(reply.keepalive));
+  if (!s.ok() && !connection->closed()) {
+    logger_->Log(LogLevel::kWarn,
+                 absl::StrCat("answering a pull from ",
+                              connection->remote_address(), ": ", s.message()));
+  }
+}
+
 void BrokerController::Submit(server::BoundedExecutor& executor,
                               const char* pool, const ConnectionPtr& connection,
                               const Command& request,
@@ -199,7 +266,7 @@ void BrokerController::Submit(server::BoundedExecutor& executor,
 }
 
 void BrokerController::OnRequest(const ConnectionPtr& connection,
-                                 Command request) {
+                                 Command request, bool fast) {
   if (!accepting_) {
     Reply(connection, request,
           RemotingCommand::ResponseTo(request, rc::kServiceNotAvailable,
@@ -219,6 +286,14 @@ void BrokerController::OnRequest(const ConnectionPtr& connection,
                              Reply(connection, request, std::move(response));
                            });
            });
+  } else if (c == code::kPullMessage && !fast) {
+    Submit(*pull_executor_, "pull", connection, request,
+           [this, connection, request] {
+             pull_->Handle(request, connection->remote_address(),
+                           [this, connection, request](PullReply reply) {
+                             SendPull(connection, request, std::move(reply));
+                           });
+           });
   } else if (IsClientRequest(c)) {
     Submit(*client_executor_, "client", connection, request,
            [this, connection, request] {
@@ -229,6 +304,22 @@ void BrokerController::OnRequest(const ConnectionPtr& connection,
                                    .client_id = {}};
              Reply(connection, request,
                    client_processor_->Handle(request, channel, absl::Now()));
+           });
+  } else if (SendBackProcessor::Handles(c)) {
+    Submit(*send_executor_, "send", connection, request,
+           [this, connection, request] {
+             Reply(connection, request, send_back_->Handle(request));
+           });
+  } else if (ConsumerManageProcessor::Handles(c)) {
+    Submit(*client_executor_, "client", connection, request,
+           [this, connection, request] {
+             Reply(connection, request, consumer_manage_->Handle(request));
+           });
+  } else if (LockProcessor::Handles(c)) {
+    Submit(*client_executor_, "client", connection, request,
+           [this, connection, request] {
+             Reply(connection, request,
+                   lock_processor_.Handle(request, absl::Now()));
            });
   } else if (AdminProcessor::Handles(c)) {
     Submit(*admin_executor_, "admin", connection, request,
@@ -252,6 +343,16 @@ void BrokerController::OnClosed(const ConnectionPtr& connection) {
   if (client_processor_ != nullptr) client_processor_->ChannelClosed(id);
 }
 
+void BrokerController::SendToClient(uint64_t channel_id, Command request) {
+  std::shared_ptr<remoting::Connection> connection;
+  {
+    absl::MutexLock lock(&connections_mu_);
+    auto it = connections_.find(channel_id);
+    if (it != connections_.end()) connection = it->second.lock();
+  }
+  if (connection != nullptr) (void)connection->InvokeOneway(std::move(request));
+}
+
 void BrokerController::NotifyConsumerIdsChanged(
     const std::string& group, const std::vector<ClientChannel>& channels) {
   for (const ClientChannel& channel : channels) {
@@ -271,9 +372,21 @@ void BrokerController::NotifyConsumerIdsChanged(
 
 void BrokerController::Tick() {
   int seconds = 0;
+  absl::Time next_offsets_persist =
+      absl::Now() + absl::Milliseconds(config_.flush_consumer_offset_interval);
   while (!stop_ticker_.WaitForNotificationWithTimeout(absl::Seconds(1))) {
     const StoreStats s = store_->Stats();
     stats_.Sample(absl::Now(), s.put_messages, s.get_messages);
+    if (absl::Now() >= next_offsets_persist) {
+      if (absl::StatusOr<bool> saved = offsets_->PersistIfChanged();
+          !saved.ok()) {
+        logger_->Log(LogLevel::kError, absl::StrCat("saving consumer offsets: ",
+                                                    saved.status().message()));
+      }
+      next_offsets_persist =
+          absl::Now() +
+          absl::Milliseconds(config_.flush_consumer_offset_interval);
+    }
     if (++seconds % 10 != 0) continue;
     for (uint64_t id : client_processor_->ScanExpired(absl::Now())) {
       absl::MutexLock lock(&connections_mu_);

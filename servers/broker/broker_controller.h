@@ -23,7 +23,14 @@
 #include "broker/broker_stats.h"
 #include "broker/client_manager.h"
 #include "broker/client_processor.h"
+#include "broker/consumer_manage_processor.h"
+#include "broker/consumer_offset_manager.h"
+#include "broker/lock_processor.h"
 #include "broker/namesrv_registrar.h"
+#include "broker/pull_message_processor.h"
+#include "broker/pull_request_hold_service.h"
+#include "broker/schedule_message_service.h"
+#include "broker/send_back_processor.h"
 #include "broker/send_message_processor.h"
 #include "broker/subscription_group_manager.h"
 #include "broker/topic_config_manager.h"
@@ -60,17 +67,23 @@ class BrokerController {
   using Command = remoting::RemotingCommand;
   using ConnectionPtr = std::shared_ptr<remoting::Connection>;
 
-  void OnRequest(const ConnectionPtr& connection, Command request);
+  // `fast`: the request came in on the fast port, which does not serve
+  // pulls (remoting-protocol.md §1).
+  void OnRequest(const ConnectionPtr& connection, Command request, bool fast);
   void OnClosed(const ConnectionPtr& connection);
   // Sends `response` unless the request was oneway.
   void Reply(const ConnectionPtr& connection, const Command& request,
              Command response);
+  void SendPull(const ConnectionPtr& connection, const Command& request,
+                PullReply reply);
   // Hands `work` to `executor`, or answers SYSTEM_BUSY saying why.
   void Submit(server::BoundedExecutor& executor, const char* pool,
               const ConnectionPtr& connection, const Command& request,
               server::BoundedExecutor::Task work);
   void NotifyConsumerIdsChanged(const std::string& group,
                                 const std::vector<ClientChannel>& channels);
+  // Sends a oneway request to a client on its own connection.
+  void SendToClient(uint64_t channel_id, Command request);
   void Tick();  // stats every second, client expiry every 10 s
   std::map<std::string, std::string> ExtraRuntimeInfo() const;
 
@@ -86,8 +99,17 @@ class BrokerController {
   std::unique_ptr<SendMessageProcessor> send_;
   std::unique_ptr<AdminProcessor> admin_;
   std::unique_ptr<ClientProcessor> client_processor_;
+  std::unique_ptr<PullRequestHoldService> hold_;
+  std::unique_ptr<PullMessageProcessor> pull_;
+  std::unique_ptr<ConsumerOffsetManager> offsets_;
+  std::unique_ptr<ConsumerManageProcessor> consumer_manage_;
+  std::unique_ptr<SendBackProcessor> send_back_;
+  std::unique_ptr<ScheduleMessageService> schedule_;
+  RebalanceLockManager locks_;
+  LockProcessor lock_processor_{locks_};
 
   std::unique_ptr<server::BoundedExecutor> send_executor_;
+  std::unique_ptr<server::BoundedExecutor> pull_executor_;
   std::unique_ptr<server::BoundedExecutor> admin_executor_;
   std::unique_ptr<server::BoundedExecutor> client_executor_;
 
