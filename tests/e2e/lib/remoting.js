@@ -38,6 +38,7 @@ class Connection {
     this.buffer = Buffer.alloc(0);
     this.closed = false;
     this.socket = null;
+    this.onRequest = null;
   }
 
   connect(timeoutMs = 3000) {
@@ -83,7 +84,12 @@ class Connection {
         this.socket.destroy();
         return;
       }
-      if ((command.flag & 1) === 0) continue; // a server-initiated request: ignore
+      if ((command.flag & 1) === 0) {
+        // A server-initiated request (e.g. NOTIFY_CONSUMER_IDS_CHANGED):
+        // handed to `onRequest` when a test set one, else ignored.
+        if (this.onRequest) this.onRequest(command);
+        continue;
+      }
       const waiter = this.pending.get(command.opaque);
       if (!waiter) continue;
       this.pending.delete(command.opaque);
