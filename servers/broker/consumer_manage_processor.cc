@@ -344,7 +344,8 @@ RemotingCommand ConsumerManageProcessor::ConsumeStats(const Command& request) {
 //    whole reset); only a group with no offset in the topic is unknown;
 //  * the push body follows each connection's language (CPP gets the list
 //    form), where Java picks one form for all by the admin tool's language,
-//    so a C++ admin tool would send Java clients a body they cannot read.
+//    so a C++ admin tool would send Java clients a body they cannot read;
+//  * a group with no consumer online is reset as well (Java: 206).
 // Nothing is stored or pushed when the answer is an error.
 RemotingCommand ConsumerManageProcessor::ResetOffset(const Command& request) {
   Fields f(request);
@@ -385,15 +386,10 @@ RemotingCommand ConsumerManageProcessor::ResetOffset(const Command& request) {
     targets.push_back({q, target});
   }
 
+  // An offline group is reset too: its consumers read the stored offsets
+  // when they start (Java answers CONSUMER_NOT_ONLINE and leaves it to the
+  // admin tool's fallback).
   const std::vector<ClientChannel> channels = clients_.ConsumerChannels(group);
-  if (channels.empty()) {
-    return RemotingCommand::ResponseTo(
-        request, rc::kConsumerNotOnline,
-        absl::StrFormat("Consumer not online, so can not reset offset, "
-                        "Group: %s Topic: %s Timestamp: %d",
-                        group, topic, timestamp));
-  }
-
   for (const QueueTarget& t : targets) {
     offsets_.Commit(group, topic, t.queue, t.offset);
   }
