@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "absl/strings/str_cat.h"
+#include "broker/config_file.h"
 #include "broker/topic_config.h"
 #include "remoting/codes.h"
 #include "remoting/json_header.h"
@@ -81,12 +82,13 @@ void AppendRecords(const std::vector<StoredRecord>& records, std::string* out) {
 
 AdminProcessor::AdminProcessor(
     const BrokerConfig& config, MessageStore& store, TopicConfigManager& topics,
-    const BrokerStats& stats, Logger& logger,
+    SubscriptionGroupManager& groups, const BrokerStats& stats, Logger& logger,
     std::function<void()> topics_changed,
     std::function<std::map<std::string, std::string>()> extra_runtime_info)
     : config_(config),
       store_(store),
       topics_(topics),
+      groups_(groups),
       stats_(stats),
       logger_(logger),
       topics_changed_(std::move(topics_changed)),
@@ -105,6 +107,9 @@ bool AdminProcessor::Handles(int32_t c) {
     case code::kViewMessageById:
     case code::kGetBrokerRuntimeInfo:
     case code::kGetTopicStatsInfo:
+    case code::kUpdateAndCreateSubscriptionGroup:
+    case code::kGetAllSubscriptionGroupConfig:
+    case code::kDeleteSubscriptionGroup:
       return true;
     default:
       return false;
@@ -135,6 +140,15 @@ RemotingCommand AdminProcessor::Handle(const Command& request) {
       return RuntimeInfo(request);
     case code::kGetTopicStatsInfo:
       return TopicStats(request);
+    case code::kUpdateAndCreateSubscriptionGroup:
+      return UpdateSubscriptionGroup(request);
+    case code::kGetAllSubscriptionGroupConfig: {
+      RemotingCommand response = Ok(request);
+      response.body = groups_.Encode();
+      return response;
+    }
+    case code::kDeleteSubscriptionGroup:
+      return DeleteSubscriptionGroup(request);
     default:
       return RemotingCommand::ResponseTo(
           request, rc::kRequestCodeNotSupported,
@@ -319,6 +333,39 @@ RemotingCommand AdminProcessor::RuntimeInfo(const Command& request) {
   }
   response.body.append("}}");
   return response;
+}
+
+RemotingCommand AdminProcessor::UpdateSubscriptionGroup(
+    const Command& request) {
+  rapidjson::Document doc;
+  SubscriptionGroupConfig group;
+  absl::Status parsed = ParseFastjson(request.body, &doc);
+  if (parsed.ok()) parsed = DecodeSubscriptionGroupConfig(doc, &group);
+  if (parsed.ok()) parsed = groups_.UpdateOrCreate(group);
+  if (!parsed.ok()) {
+    return RemotingCommand::ResponseTo(
+        request, rc::kSystemError,
+        absl::StrCat("update subscription group: ", parsed.message()));
+  }
+  logger_.Log(LogLevel::kInfo,
+              absl::StrCat("subscription group ", group.group_name,
+                           " created/updated: retryMaxTimes ",
+                           group.retry_max_times, ", consumeEnable ",
+                           group.consume_enable ? "true" : "false"));
+  return Ok(request);
+}
+
+RemotingCommand AdminProcessor::DeleteSubscriptionGroup(
+    const Command& request) {
+  Fields f(request);
+  const std::string group = f.String("groupName");
+  if (auto error = f.Error()) return *error;
+  absl::Status s = groups_.Delete(group);
+  if (!s.ok() && s.code() != absl::StatusCode::kNotFound) {
+    return RemotingCommand::ResponseTo(request, rc::kSystemError,
+                                       std::string(s.message()));
+  }
+  return Ok(request);
 }
 
 RemotingCommand AdminProcessor::TopicStats(const Command& request) {

@@ -1,7 +1,8 @@
 #pragma once
 // The broker's administrative and lookup requests (remoting-protocol.md
 // §9.3.4, §9.4, §9.5): topic create/list/delete, queue offsets, messages by
-// key and by id, runtime info and topic stats. All answer at once.
+// key and by id, runtime info and topic stats, subscription groups. All
+// answer at once.
 //
 // Thread-safety: thread-safe.
 
@@ -11,6 +12,7 @@
 
 #include "broker/broker_config.h"
 #include "broker/broker_stats.h"
+#include "broker/subscription_group_manager.h"
 #include "broker/topic_config_manager.h"
 #include "remoting/remoting_command.h"
 #include "rmq/logger.h"
@@ -30,7 +32,8 @@ class AdminProcessor {
   // time) to GET_BROKER_RUNTIME_INFO.
   AdminProcessor(
       const BrokerConfig& config, MessageStore& store,
-      TopicConfigManager& topics, const BrokerStats& stats, Logger& logger,
+      TopicConfigManager& topics, SubscriptionGroupManager& groups,
+      const BrokerStats& stats, Logger& logger,
       std::function<void()> topics_changed,
       std::function<std::map<std::string, std::string>()> extra_runtime_info);
 
@@ -47,10 +50,13 @@ class AdminProcessor {
   Command ViewMessageById(const Command& request);
   Command RuntimeInfo(const Command& request);
   Command TopicStats(const Command& request);
+  Command UpdateSubscriptionGroup(const Command& request);
+  Command DeleteSubscriptionGroup(const Command& request);
 
   const BrokerConfig& config_;
   MessageStore& store_;
   TopicConfigManager& topics_;
+  SubscriptionGroupManager& groups_;
   const BrokerStats& stats_;
   Logger& logger_;
   const std::function<void()> topics_changed_;

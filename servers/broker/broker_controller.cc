@@ -87,7 +87,7 @@ absl::Status BrokerController::Start() {
       config_, *store_, *topics_, *groups_, log,
       [this] { registrar_->RequestRegistration(); });
   admin_ = std::make_unique<AdminProcessor>(
-      config_, *store_, *topics_, stats_, log,
+      config_, *store_, *topics_, *groups_, stats_, log,
       [this] { (void)registrar_->RegisterAll(); },
       [this] { return ExtraRuntimeInfo(); });
   pull_ = std::make_unique<PullMessageProcessor>(

@@ -29,8 +29,11 @@ struct Broker {
                                   .broker_name = "broker-a",
                                   .clock = nullptr});
     REQUIRE(topics->Load().ok());
+    groups = std::make_unique<SubscriptionGroupManager>(dir / "config");
+    REQUIRE(groups->Load().ok());
     admin = std::make_unique<AdminProcessor>(
-        config, *store, *topics, stats, *logger, [this] { ++registrations; },
+        config, *store, *topics, *groups, stats, *logger,
+        [this] { ++registrations; },
         [] {
           return std::map<std::string, std::string>{{"bootTimestamp", "1"}};
         });
@@ -55,6 +58,7 @@ struct Broker {
   BrokerConfig config;
   std::unique_ptr<MessageStore> store;
   std::unique_ptr<TopicConfigManager> topics;
+  std::unique_ptr<SubscriptionGroupManager> groups;
   BrokerStats stats;
   std::unique_ptr<AdminProcessor> admin;
   int registrations = 0;
@@ -145,6 +149,26 @@ TEST_CASE("offsets, store times and lookups by key and by id") {
         rc::kSystemError);
   CHECK(b.Call(code::kViewMessageById, {{"offset", "x"}}).remark ==
         "the custom field <offset> is not a number");
+}
+
+TEST_CASE("subscription groups are created, listed and deleted") {
+  Broker b;
+  RemotingCommand request =
+      RemotingCommand::Request(code::kUpdateAndCreateSubscriptionGroup);
+  request.body = R"({"groupName":"G1","retryMaxTimes":3,"consumeEnable":true})";
+  CHECK(b.admin->Handle(request).code == rc::kSuccess);
+  REQUIRE(b.groups->Find("G1").has_value());
+  CHECK(b.groups->Find("G1")->retry_max_times == 3);
+  CHECK(b.groups->Find("G1")->retry_queue_nums == 1);  // default kept
+  CHECK_THAT(b.Call(code::kGetAllSubscriptionGroupConfig).body,
+             Catch::Contains(R"("G1":{"brokerId":0)"));
+  request.body = "{not json";
+  RemotingCommand bad = b.admin->Handle(request);
+  CHECK(bad.code == rc::kSystemError);
+  CHECK_THAT(*bad.remark, Catch::StartsWith("update subscription group:"));
+  CHECK(b.Call(code::kDeleteSubscriptionGroup, {{"groupName", "G1"}}).code ==
+        rc::kSuccess);
+  CHECK_FALSE(b.groups->Find("G1").has_value());
 }
 
 TEST_CASE("runtime info and topic stats bodies") {
