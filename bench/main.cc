@@ -1,7 +1,10 @@
 // rmq-bench: librmqstore benchmarks, each reported as a ratio to a baseline
 // measured in the same run on the same disk (leveldb's db_bench model).
 //   rmq-bench WORKLOAD --store DIR [options] [--json FILE] [--plot FILE.svg]
-// Workloads: append, backlog, queues, sync, consume, lookup, recover.
+//   rmq-bench e2e|consume-e2e --namesrv HOST:PORT [options] [--json FILE]
+// Store workloads: append, backlog, queues, sync, consume, lookup, recover.
+// Broker workloads (against a running rmq-namesrv + rmq-broker, no
+// baseline): e2e, consume-e2e.
 
 #include <sys/mman.h>
 #include <sys/utsname.h>
@@ -20,12 +23,18 @@
 namespace rmq::bench {
 namespace {
 
-void PrintEnvironment(const Options& o) {
+void PrintEnvironment(const Options& o, bool broker_workload) {
   struct utsname u;
   uname(&u);
-  std::printf("rmq-bench: %s %s, %ld CPUs, g++ %s, store %s, flush %s\n",
-              u.sysname, u.release, sysconf(_SC_NPROCESSORS_ONLN), __VERSION__,
-              o.store.c_str(), o.flush.c_str());
+  if (broker_workload) {
+    std::printf("rmq-bench: %s %s, %ld CPUs, g++ %s, namesrv %s, topic %s\n",
+                u.sysname, u.release, sysconf(_SC_NPROCESSORS_ONLN),
+                __VERSION__, o.namesrv.c_str(), o.topic.c_str());
+  } else {
+    std::printf("rmq-bench: %s %s, %ld CPUs, g++ %s, store %s, flush %s\n",
+                u.sysname, u.release, sysconf(_SC_NPROCESSORS_ONLN),
+                __VERSION__, o.store.c_str(), o.flush.c_str());
+  }
 #if !defined(NDEBUG)
   std::printf(
       "WARNING: built with assertions (not a release build): "
@@ -66,26 +75,36 @@ using Workload = absl::StatusOr<Report> (*)(const Options&);
 
 const std::map<std::string, Workload>& Workloads() {
   static const std::map<std::string, Workload> kWorkloads = {
-      {"append", &RunAppendWorkload},   {"backlog", &RunBacklogWorkload},
-      {"queues", &RunQueuesWorkload},   {"sync", &RunSyncWorkload},
-      {"consume", &RunConsumeWorkload}, {"lookup", &RunLookupWorkload},
-      {"recover", &RunRecoverWorkload}};
+      {"append", &RunAppendWorkload},         {"backlog", &RunBacklogWorkload},
+      {"queues", &RunQueuesWorkload},         {"sync", &RunSyncWorkload},
+      {"consume", &RunConsumeWorkload},       {"lookup", &RunLookupWorkload},
+      {"recover", &RunRecoverWorkload},       {"e2e", &RunE2eWorkload},
+      {"consume-e2e", &RunConsumeE2eWorkload}};
   return kWorkloads;
+}
+
+// The workloads that talk to a broker: they need --namesrv, not --store.
+bool IsBrokerWorkload(const std::string& name) {
+  return name == "e2e" || name == "consume-e2e";
 }
 
 }  // namespace
 }  // namespace rmq::bench
 
 int main(int argc, char** argv) {
+  using rmq::bench::IsBrokerWorkload;
   using rmq::bench::Workloads;
   CLI::App app{"rmq-bench: librmqstore benchmarks against a same-run baseline"};
   std::string workload, json_file, plot_file;
   rmq::bench::Options o;
   app.add_option(
          "workload", workload,
-         "append | backlog | queues | sync | consume | lookup | recover")
+         "append | backlog | queues | sync | consume | lookup | recover | "
+         "e2e | consume-e2e")
       ->required();
-  app.add_option("--store", o.store, "store directory (recreated)")->required();
+  // Required by the store workloads only (checked below): the broker
+  // workloads write nothing locally.
+  app.add_option("--store", o.store, "store directory (recreated)");
   app.add_option("--config", o.config_file, "store .properties file");
   app.add_option("--messages", o.messages, "messages (default per workload)");
   app.add_option("--size", o.size, "body bytes (default per workload)");
@@ -98,7 +117,14 @@ int main(int argc, char** argv) {
   app.add_flag("--keys", o.keys, "a unique KEYS value per message");
   app.add_option("--seed", o.seed, "seed of the lookup workload's key choice");
   app.add_option("--consumers", o.consumers, "consume: cold readers");
-  app.add_option("--rate", o.rate, "consume: producer messages/s");
+  CLI::Option* rate = app.add_option(
+      "--rate", o.rate,
+      "consume: producer messages/s (default 20000); e2e: send rate "
+      "(default 100)");
+  app.add_option("--namesrv", o.namesrv,
+                 "e2e, consume-e2e: the nameserver, HOST:PORT");
+  app.add_option("--topic", o.topic, "e2e, consume-e2e: topic")
+      ->capture_default_str();
   app.add_option("--lookups", o.lookups, "lookup: queries");
   app.add_option("--json", json_file, "append one JSON object per workload");
   app.add_option("--plot", plot_file, "write a self-contained SVG chart");
@@ -112,12 +138,24 @@ int main(int argc, char** argv) {
     std::cerr << "rmq-bench: unknown workload " << workload << "\n";
     return 2;
   }
-  rmq::bench::PrintEnvironment(o);
+  const bool broker_workload = IsBrokerWorkload(workload);
+  if (broker_workload && o.namesrv.empty()) {
+    std::cerr << "rmq-bench: " << workload << " needs --namesrv HOST:PORT\n";
+    return 2;
+  }
+  if (!broker_workload && o.store.empty()) {
+    std::cerr << "rmq-bench: " << workload << " needs --store DIR\n";
+    return 2;
+  }
+  if (broker_workload && rate->count() == 0 && workload == "e2e") o.rate = 100;
+  rmq::bench::PrintEnvironment(o, broker_workload);
   rmq::bench::WarmMemory(warm_memory_gib);
   // Baselines write next to the store, on the same disk.
-  std::filesystem::create_directories(o.store + ".baseline");
+  if (!broker_workload) {
+    std::filesystem::create_directories(o.store + ".baseline");
+  }
   absl::StatusOr<rmq::bench::Report> report = it->second(o);
-  std::filesystem::remove_all(o.store + ".baseline");
+  if (!broker_workload) std::filesystem::remove_all(o.store + ".baseline");
   if (!report.ok()) {
     std::cerr << "rmq-bench: " << report.status().message() << "\n";
     return 1;

@@ -34,5 +34,8 @@ absl::StatusOr<Report> RunSyncWorkload(const Options& options);
 absl::StatusOr<Report> RunConsumeWorkload(const Options& options);
 absl::StatusOr<Report> RunLookupWorkload(const Options& options);
 absl::StatusOr<Report> RunRecoverWorkload(const Options& options);
+// Broker workloads (workload_broker.cc): need options.namesrv, not a store.
+absl::StatusOr<Report> RunE2eWorkload(const Options& options);
+absl::StatusOr<Report> RunConsumeE2eWorkload(const Options& options);
 
 }  // namespace rmq::bench
