@@ -1,5 +1,6 @@
 #include "broker/pull_message_processor.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +23,7 @@ constexpr int32_t kSubscriptionNotLatest = 25;
 constexpr int32_t kFlagCommitOffset = 1;
 constexpr int32_t kFlagSuspend = 2;
 constexpr int32_t kFlagSubscription = 4;
+constexpr int64_t kMaxSuspendMs = 15000;
 
 // RocketMQ's mapping from GetMessageStatus (PullMessageProcessor); an
 // empty or missing queue moves a consumer that asked for anything but 0.
@@ -220,9 +222,12 @@ void PullMessageProcessor::Execute(std::shared_ptr<const Pull> pull, bool first,
   const int32_t code = ResponseCode(*got, pull->offset);
   // 4. Nothing new: hold it (long polling) and answer on arrival or timeout.
   if (code == kPullNotFound && first && (pull->sys_flag & kFlagSuspend)) {
-    const int64_t hold_ms = config_.long_polling_enable
-                                ? pull->suspend_ms
-                                : config_.short_polling_time_mills;
+    // At most 15 s: a client's own timeout is 30 s (§10.6), and a broker
+    // holding longer would only make it time out and retry.
+    const int64_t hold_ms =
+        config_.long_polling_enable
+            ? std::clamp<int64_t>(pull->suspend_ms, 0, kMaxSuspendMs)
+            : config_.short_polling_time_mills;
     hold_.Park(pull->topic, pull->queue_id, pull->offset, pull->filter,
                absl::Now() + absl::Milliseconds(hold_ms),
                [this, pull, respond = std::move(respond)]() mutable {
