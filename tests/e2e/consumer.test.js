@@ -37,6 +37,12 @@
 //                       shardingKey (one queue) are consumed in send order by
 //                       the push consumer; the broker's LOCK_BATCH_MQ /
 //                       UNLOCK_BATCH_MQ rules with raw requests.
+// broadcasting          two consumers of one group with ali-ons's BROADCASTING
+//                       model (option isBroadcast), one broker, 4 queues: each
+//                       consumer gets all 200 messages, exactly once; they
+//                       never send QUERY/UPDATE_CONSUMER_OFFSET nor a commit
+//                       bit on pulls, and after a SIGTERM the broker's
+//                       consumerOffset.json holds no offsets of the group.
 //
 // ali-ons facts these tests rely on (node_modules/ali-ons/lib, 3.12.0):
 // * consumers in one process need distinct `instanceName`s (one client per
@@ -66,7 +72,7 @@ const { startProducer, closeProducer, forEachConcurrent } = require('./lib/produ
 const cu = require('./lib/consumer_util');
 
 const SCENARIOS = ['exactly_once', 'offsets_restart', 'retry_dlq', 'delay',
-  'long_polling_latency', 'order'];
+  'long_polling_latency', 'order', 'broadcasting'];
 
 function argValue(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -945,6 +951,113 @@ async function order({ makeCluster, log }) {
   }
 }
 
+// ---- 7. broadcasting ----------------------------------------------------
+
+async function broadcasting({ makeCluster, log }) {
+  const GROUP = 'rmq_e2e_broadcasting';
+  // A clustering-style commit by another group, made with a raw request: the
+  // control that shows the broker does write consumerOffset.json on SIGTERM.
+  const CONTROL_GROUP = 'rmq_e2e_broadcasting_control';
+  const N = 200;
+  const NAMES = ['e2e-bc-1', 'e2e-bc-2'];
+  const { namesrv, brokers: [broker] } = await startCluster(makeCluster, log, ['broker-a']);
+  const deliveries = NAMES.map(() => []);
+  const consumers = [];
+  for (let i = 0; i < NAMES.length; i++) {
+    // isBroadcast: ali-ons's BROADCASTING model (messageModel getter), with
+    // its in-memory offset store (persistent: false, the default).
+    consumers.push(await cu.startConsumer(namesrv.addr, GROUP, TOPIC, '*', async msg => {
+      deliveries[i].push({ key: msg.keys, queueId: msg.queueId, queueOffset: msg.queueOffset });
+    }, { instanceName: NAMES[i], isBroadcast: true },
+    { recordPulls: true, recordOffsetRequests: true }));
+  }
+  for (const c of consumers) assert.equal(c.messageModel, 'BROADCASTING', 'ali-ons message model');
+  const clientIds = consumers.map(c => c._mqClient.clientId).sort();
+  const allQueues = Array.from({ length: QUEUES }, (_, q) => `broker-a/${q}`);
+  let t = Date.now();
+  await waitFor('each consumer to own all queues', () => {
+    const got = consumers.map(c => cu.assignedQueues(c, TOPIC));
+    return got.every(a => a.join() === allQueues.join()) || JSON.stringify(got);
+  }, { timeoutMs: 15000 });
+  await waitFor('the broker to list both consumers', async () => {
+    const list = await withConnection(broker.addr, c => cu.consumerList(c, GROUP));
+    return list.join() === clientIds.join() || JSON.stringify(list);
+  }, { timeoutMs: 15000 });
+  log(`consumers ${clientIds.join(', ')} (group ${GROUP}, BROADCASTING) each own all ` +
+    `${QUEUES} queues; GET_CONSUMER_LIST_BY_GROUP lists both (${Date.now() - t} ms)`);
+
+  const runId = `b${process.pid}`;
+  const producer = await startProducer(namesrv.addr);
+  t = Date.now();
+  await sendAll(producer, N, i => makeMessage(runId, i, 'TagA'));
+  log(`sent ${N} messages in ${Date.now() - t} ms`);
+  const keys = Array.from({ length: N }, (_, i) => `${runId}-${i}`);
+  await waitFor(`all ${N} messages at both consumers`, () => {
+    const n = deliveries.map(d => new Set(d.map(x => x.key)).size);
+    return n.every(x => x >= N) || `${n.join(', ')} distinct of ${N}`;
+  }, { timeoutMs: 30000 });
+  log(`both consumers had all ${N} messages ${Date.now() - t} ms after the first send`);
+  const ends = await maxOffsets(broker);
+  assert.equal(ends.reduce((a, b) => a + b, 0), N, `max offsets [${ends}]`);
+  // Each consumer's pulls reach every queue's end (nothing left to come).
+  await waitFor('both consumers to pull up to the queue ends', () => {
+    const states = consumers.map(c => {
+      const next = [];
+      for (const { messageQueue, nextOffset } of c.processQueueTable.values()) {
+        if (messageQueue.topic === TOPIC) next[messageQueue.queueId] = nextOffset;
+      }
+      return next;
+    });
+    return states.every(s => s.join() === ends.join()) ||
+      `next offsets ${JSON.stringify(states)}, max [${ends}]`;
+  }, { timeoutMs: 10000 });
+
+  await closeProducer(producer);
+  for (const c of consumers) await cu.closeConsumer(c);
+  assertNoConsumerErrors(consumers);
+  const want = keys.slice().sort().join();
+  for (let i = 0; i < NAMES.length; i++) {
+    const got = deliveries[i].map(d => d.key);
+    const counts = new Map();
+    for (const k of got) counts.set(k, (counts.get(k) || 0) + 1);
+    const dups = [...counts].filter(([, n]) => n > 1);
+    assert.deepEqual(dups.slice(0, 10), [], `${NAMES[i]}: ${dups.length} messages consumed twice`);
+    assert.equal([...counts.keys()].sort().join(), want, `${NAMES[i]}: the consumed set`);
+    assert.equal(got.length, N, `${NAMES[i]}: deliveries`);
+  }
+  // Local offsets only: no offset request, no commit bit (sysFlag bit 0) or
+  // commitOffset on any pull.
+  for (const c of consumers) {
+    assert.deepEqual(c.e2eOffsetRequests, [],
+      `${c.options.instanceName}: QUERY/UPDATE_CONSUMER_OFFSET sent`);
+    const committing = c.e2ePulls.filter(p => (p.sysFlag & 1) !== 0 || Number(p.commitOffset) > 0);
+    assert.deepEqual(committing.slice(0, 5), [], `${c.options.instanceName}: pulls with a commit`);
+  }
+  const pulls = consumers.map(c => c.e2ePulls.length);
+  log(`each consumer consumed all ${N} messages exactly once (${deliveries[0].length}, ` +
+    `${deliveries[1].length} deliveries); no QUERY/UPDATE_CONSUMER_OFFSET and no commit bit ` +
+    `in ${pulls.join(' + ')} pulls`);
+
+  // The control commit, then a clean stop: the file has the control
+  // group's offset and nothing of the broadcasting group.
+  await withConnection(broker.addr, async c => {
+    const r = await c.request(cu.Code.UPDATE_CONSUMER_OFFSET,
+      { consumerGroup: CONTROL_GROUP, topic: TOPIC, queueId: 0, commitOffset: 7 });
+    assert.equal(r.code, 0, `UPDATE_CONSUMER_OFFSET of the control group: ${r.code} ${r.remark}`);
+  });
+  const exit = await broker.stop();
+  assert.deepEqual(exit, { code: 0, signal: null }, 'broker exit after SIGTERM');
+  const file = path.join(broker.storeDir, 'config', 'consumerOffset.json');
+  assert.ok(fs.existsSync(file), `${file} not written at shutdown`);
+  const table = remoting.parseLenientJson(fs.readFileSync(file, 'utf8')).offsetTable || {};
+  assert.equal(persistedOffsets(broker, CONTROL_GROUP)[0], 7, 'the control group\'s offset persisted');
+  const ours = Object.keys(table).filter(k => k.endsWith(`@${GROUP}`));
+  assert.deepEqual(ours, [], `consumerOffset.json entries of ${GROUP}: ` +
+    JSON.stringify(ours.map(k => [k, table[k]])));
+  log(`after SIGTERM consumerOffset.json holds ${Object.keys(table).length} entries ` +
+    `(${Object.keys(table).join(', ')}): the control commit, none of ${GROUP}`);
+}
+
 const BODIES = {
   exactly_once: exactlyOnce,
   offsets_restart: offsetsRestart,
@@ -952,6 +1065,7 @@ const BODIES = {
   delay,
   long_polling_latency: longPollingLatency,
   order,
+  broadcasting,
 };
 
 runTest(`consumer_${SCENARIO}`, BODIES[SCENARIO]);

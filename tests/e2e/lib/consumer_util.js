@@ -41,10 +41,13 @@ function describe(what, response) {
 // ignores NOTIFY_CONSUMER_IDS_CHANGED: the default 10 s would only slow the
 // tests down), and offsets are pushed every second.
 // With `recordPulls`, consumer.e2ePulls gets {topic, queueId, ms, status,
-// count} for every PULL_MESSAGE ali-ons makes (wrapping its client's
-// pullMessage before the first one).
+// count, sysFlag, commitOffset} for every PULL_MESSAGE ali-ons makes
+// (wrapping its client's pullMessage before the first one). With
+// `recordOffsetRequests`, consumer.e2eOffsetRequests gets {code, topic,
+// queueId} for every QUERY_CONSUMER_OFFSET / UPDATE_CONSUMER_OFFSET it sends
+// (its client's queryConsumerOffset / updateConsumerOffsetOneway).
 async function startConsumer(nameSrv, group, topic, expression, handler, options = {},
-  { recordPulls = false } = {}) {
+  { recordPulls = false, recordOffsetRequests = false } = {}) {
   const { Consumer } = require('ali-ons');
   const { performance } = require('node:perf_hooks');
   const errors = [];
@@ -65,9 +68,22 @@ async function startConsumer(nameSrv, group, topic, expression, handler, options
       const t0 = performance.now();
       const result = await pullMessage(addr, header, timeoutMs);
       consumer.e2ePulls.push({ topic: header.topic, queueId: header.queueId,
-        ms: performance.now() - t0, status: result.pullStatus, count: result.msgFoundList.length });
+        ms: performance.now() - t0, status: result.pullStatus, count: result.msgFoundList.length,
+        sysFlag: header.sysFlag, commitOffset: header.commitOffset });
       return result;
     };
+  }
+  if (recordOffsetRequests) {
+    const client = consumer._mqClient;
+    consumer.e2eOffsetRequests = [];
+    for (const [method, code] of [['queryConsumerOffset', Code.QUERY_CONSUMER_OFFSET],
+      ['updateConsumerOffsetOneway', Code.UPDATE_CONSUMER_OFFSET]]) {
+      const original = client[method].bind(client);
+      client[method] = async (addr, header, ...rest) => {
+        consumer.e2eOffsetRequests.push({ code, topic: header.topic, queueId: header.queueId });
+        return original(addr, header, ...rest);
+      };
+    }
   }
   consumer.subscribe(topic, expression, handler);
   await consumer.ready();
