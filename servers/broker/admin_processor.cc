@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/config_file.h"
+#include "broker/request_fields.h"
 #include "broker/topic_config.h"
 #include "remoting/codes.h"
 #include "remoting/json_header.h"
@@ -15,55 +16,6 @@ using remoting::AppendJsonString;
 using remoting::RemotingCommand;
 namespace code = remoting::request;
 namespace rc = remoting::response;
-
-// Required custom-header fields, read leniently (absent or malformed ->
-// an error naming the field, as Java's decoder does).
-class Fields {
- public:
-  explicit Fields(const RemotingCommand& request) : request_(request) {}
-
-  std::string String(std::string_view name) {
-    const std::string* value = request_.ext_fields.Find(name);
-    if (value == nullptr) {
-      Fail(name, "is null");
-      return "";
-    }
-    return *value;
-  }
-  int64_t Long(std::string_view name) {
-    const std::string* value = request_.ext_fields.Find(name);
-    if (value == nullptr) {
-      Fail(name, "is null");
-      return 0;
-    }
-    int64_t out = 0;
-    auto [ptr, ec] =
-        std::from_chars(value->data(), value->data() + value->size(), out);
-    if (value->empty() || ec != std::errc() ||
-        ptr != value->data() + value->size()) {
-      Fail(name, "is not a number");
-    }
-    return out;
-  }
-  bool Bool(std::string_view name) {
-    const std::string* value = request_.ext_fields.Find(name);
-    return value != nullptr && *value == "true";
-  }
-  std::optional<RemotingCommand> Error() const {
-    if (error_.empty()) return std::nullopt;
-    return RemotingCommand::ResponseTo(request_, rc::kSystemError, error_);
-  }
-
- private:
-  void Fail(std::string_view name, std::string_view what) {
-    if (error_.empty()) {
-      error_ = absl::StrCat("the custom field <", std::string(name), "> ",
-                            std::string(what));
-    }
-  }
-  const RemotingCommand& request_;
-  std::string error_;
-};
 
 // MessageStoreConfig.defaultQueryMaxNum: what a unique-key query returns.
 constexpr int64_t kDefaultQueryMaxNum = 32;
@@ -157,7 +109,7 @@ RemotingCommand AdminProcessor::Handle(const Command& request) {
 }
 
 RemotingCommand AdminProcessor::UpdateAndCreateTopic(const Command& request) {
-  Fields f(request);
+  RequestFields f(request);
   TopicConfig topic;
   topic.topic_name = f.String("topic");
   topic.read_queue_nums = static_cast<int32_t>(f.Long("readQueueNums"));
@@ -169,7 +121,7 @@ RemotingCommand AdminProcessor::UpdateAndCreateTopic(const Command& request) {
   if (request.ext_fields.Find("topicSysFlag") != nullptr) {
     topic.topic_sys_flag = static_cast<int32_t>(f.Long("topicSysFlag"));
   }
-  topic.order = f.Bool("order");
+  topic.order = f.BoolOr("order", false);
   if (auto error = f.Error()) return *error;
   if (config_.store.broker_role == BrokerRole::kSlave) {
     return RemotingCommand::ResponseTo(request, rc::kSystemError,
@@ -194,7 +146,7 @@ RemotingCommand AdminProcessor::UpdateAndCreateTopic(const Command& request) {
 }
 
 RemotingCommand AdminProcessor::DeleteTopic(const Command& request) {
-  Fields f(request);
+  RequestFields f(request);
   const std::string topic = f.String("topic");
   if (auto error = f.Error()) return *error;
   absl::Status s = topics_.Delete(topic);
@@ -208,7 +160,7 @@ RemotingCommand AdminProcessor::DeleteTopic(const Command& request) {
 }
 
 RemotingCommand AdminProcessor::OffsetLookup(const Command& request) {
-  Fields f(request);
+  RequestFields f(request);
   const std::string topic = f.String("topic");
   const QueueId queue(static_cast<int32_t>(f.Long("queueId")));
   const int64_t timestamp =
@@ -241,7 +193,7 @@ RemotingCommand AdminProcessor::OffsetLookup(const Command& request) {
 }
 
 RemotingCommand AdminProcessor::QueryMessage(const Command& request) {
-  Fields f(request);
+  RequestFields f(request);
   const std::string topic = f.String("topic");
   const std::string key = f.String("key");
   int64_t max = f.Long("maxNum");
@@ -275,7 +227,7 @@ RemotingCommand AdminProcessor::QueryMessage(const Command& request) {
 }
 
 RemotingCommand AdminProcessor::ViewMessageById(const Command& request) {
-  Fields f(request);
+  RequestFields f(request);
   const int64_t offset = f.Long("offset");
   if (auto error = f.Error()) return *error;
   absl::StatusOr<GetResult> found = store_.LookByOffset(PhysicalOffset(offset));
@@ -357,7 +309,7 @@ RemotingCommand AdminProcessor::UpdateSubscriptionGroup(
 
 RemotingCommand AdminProcessor::DeleteSubscriptionGroup(
     const Command& request) {
-  Fields f(request);
+  RequestFields f(request);
   const std::string group = f.String("groupName");
   if (auto error = f.Error()) return *error;
   absl::Status s = groups_.Delete(group);
@@ -369,7 +321,7 @@ RemotingCommand AdminProcessor::DeleteSubscriptionGroup(
 }
 
 RemotingCommand AdminProcessor::TopicStats(const Command& request) {
-  Fields f(request);
+  RequestFields f(request);
   const std::string topic = f.String("topic");
   if (auto error = f.Error()) return *error;
   std::optional<TopicConfig> config = topics_.Find(topic);

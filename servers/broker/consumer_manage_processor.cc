@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "broker/request_fields.h"
 #include "remoting/codes.h"
 #include "remoting/json_header.h"
 
@@ -34,67 +35,6 @@ constexpr int32_t kInvokeBrokerToResetOffset = 222;
 // Java's remark for QUERY_NOT_FOUND, which clients log.
 constexpr char kQueryNotFoundRemark[] =
     "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first";
-
-// Custom-header fields, read as Java's decoder does: a missing required
-// field or a malformed number is SYSTEM_ERROR "the custom field <x> is
-// null". The first fault wins. (AdminProcessor has the same helper in its
-// .cc; one shared header would be the tidy next step.)
-class Fields {
- public:
-  explicit Fields(const RemotingCommand& request) : request_(request) {}
-
-  std::string String(std::string_view name) {
-    const std::string* value = Find(name);
-    return value == nullptr ? std::string() : *value;
-  }
-  // Absent or blank: nullopt (an optional field).
-  std::optional<std::string> Optional(std::string_view name) const {
-    const std::string* value = request_.ext_fields.Find(name);
-    if (value == nullptr || absl::StripAsciiWhitespace(*value).empty()) {
-      return std::nullopt;
-    }
-    return *value;
-  }
-  int64_t Long(std::string_view name) { return Number<int64_t>(name); }
-  int32_t Int(std::string_view name) { return Number<int32_t>(name); }
-  // Boolean.parseBoolean: "true" in any case; anything else is false.
-  bool Bool(std::string_view name) {
-    const std::string* value = Find(name);
-    return value != nullptr && absl::EqualsIgnoreCase(*value, "true");
-  }
-  std::optional<RemotingCommand> Error() const {
-    if (error_.empty()) return std::nullopt;
-    return RemotingCommand::ResponseTo(request_, rc::kSystemError, error_);
-  }
-
- private:
-  const std::string* Find(std::string_view name) {
-    const std::string* value = request_.ext_fields.Find(name);
-    if (value == nullptr) Fail(name, "is null");
-    return value;
-  }
-  template <typename T>
-  T Number(std::string_view name) {
-    const std::string* value = Find(name);
-    if (value == nullptr) return 0;
-    T out = 0;
-    const char* end = value->data() + value->size();
-    auto [ptr, ec] = std::from_chars(value->data(), end, out);
-    if (value->empty() || ec != std::errc() || ptr != end) {
-      Fail(name, "is not a number");
-    }
-    return out;
-  }
-  void Fail(std::string_view name, std::string_view what) {
-    if (error_.empty()) {
-      error_ = absl::StrCat("the custom field <", std::string(name), "> ",
-                            std::string(what));
-    }
-  }
-
-  const RemotingCommand& request_;
-  std::string error_;
-};
 
 int64_t DetectPhysicalMemory() {
   const long pages = sysconf(_SC_PHYS_PAGES);
@@ -251,7 +191,7 @@ bool ConsumerManageProcessor::FirstMessageInMemory(const std::string& topic,
 
 RemotingCommand ConsumerManageProcessor::QueryConsumerOffset(
     const Command& request) {
-  Fields f(request);
+  RequestFields f(request);
   const std::string group = f.String("consumerGroup");
   const std::string topic = f.String("topic");
   const int32_t queue = f.Int("queueId");
@@ -273,7 +213,7 @@ RemotingCommand ConsumerManageProcessor::QueryConsumerOffset(
 
 RemotingCommand ConsumerManageProcessor::UpdateConsumerOffset(
     const Command& request) {
-  Fields f(request);
+  RequestFields f(request);
   const std::string group = f.String("consumerGroup");
   const std::string topic = f.String("topic");
   const int32_t queue = f.Int("queueId");
@@ -284,7 +224,7 @@ RemotingCommand ConsumerManageProcessor::UpdateConsumerOffset(
 }
 
 RemotingCommand ConsumerManageProcessor::ConsumeStats(const Command& request) {
-  Fields f(request);
+  RequestFields f(request);
   const std::string group = f.String("consumerGroup");
   const std::optional<std::string> only_topic = f.Optional("topic");
   if (auto error = f.Error()) return *error;
@@ -348,7 +288,7 @@ RemotingCommand ConsumerManageProcessor::ConsumeStats(const Command& request) {
 //  * a group with no consumer online is reset as well (Java: 206).
 // Nothing is stored or pushed when the answer is an error.
 RemotingCommand ConsumerManageProcessor::ResetOffset(const Command& request) {
-  Fields f(request);
+  RequestFields f(request);
   const std::string topic = f.String("topic");
   const std::string group = f.String("group");
   const int64_t timestamp = f.Long("timestamp");
