@@ -41,4 +41,19 @@ class PropertiesFile {
 std::string PropertyErrorPrefix(const PropertiesFile& file,
                                 const PropertyEntry& entry);
 
+// Property values, converted as RocketMQ's config objects convert them (but
+// refused instead of ignored when malformed). Messages quote the value:
+// "'48h' is not an integer".
+//
+// Java Long.parseLong / Integer.parseInt: optional sign, ASCII digits only;
+// out of [min, max] is an error ("is out of range (min..max)"), not wrapped.
+absl::StatusOr<int64_t> ParseJavaInteger(std::string_view text, int64_t min,
+                                         int64_t max);
+// "true" or "false" in any case ("is not true or false" otherwise).
+absl::StatusOr<bool> ParsePropertyBool(std::string_view text);
+// `text` without surrounding whitespace (Java's trim()).
+std::string_view TrimPropertyValue(std::string_view text);
+// 'text', as error messages quote values.
+std::string QuotePropertyValue(std::string_view text);
+
 }  // namespace rmq

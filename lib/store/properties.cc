@@ -15,9 +15,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <limits>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
@@ -297,6 +299,71 @@ const PropertyEntry* PropertiesFile::Find(std::string_view key) const {
 std::string PropertyErrorPrefix(const PropertiesFile& file,
                                 const PropertyEntry& entry) {
   return absl::StrCat(file.source(), ":", entry.line, ": ", entry.key, ": ");
+}
+
+namespace {
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\f' || c == '\r' || c == '\n' ||
+         c == '\v';
+}
+
+}  // namespace
+
+std::string_view TrimPropertyValue(std::string_view s) {
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+std::string QuotePropertyValue(std::string_view value) {
+  return absl::StrCat("'", AsAbsl(value), "'");
+}
+
+// Java Long.parseLong/Integer.parseInt: optional sign, then ASCII decimal
+// digits only; out-of-range values are errors, not wrapped.
+absl::StatusOr<int64_t> ParseJavaInteger(std::string_view text, int64_t min,
+                                         int64_t max) {
+  std::string_view digits = text;
+  const bool negative = !digits.empty() && digits.front() == '-';
+  if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) {
+    digits.remove_prefix(1);
+  }
+  if (digits.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(QuotePropertyValue(text), " is not an integer"));
+  }
+  // Accumulate negatively so INT64_MIN is representable.
+  int64_t value = 0;
+  bool overflow = false;
+  for (char c : digits) {
+    if (c < '0' || c > '9') {
+      return absl::InvalidArgumentError(
+          absl::StrCat(QuotePropertyValue(text), " is not an integer"));
+    }
+    const int d = c - '0';
+    if (value < (std::numeric_limits<int64_t>::min() + d) / 10) {
+      overflow = true;
+    } else {
+      value = value * 10 - d;
+    }
+  }
+  if (!negative) {
+    if (value == std::numeric_limits<int64_t>::min()) overflow = true;
+    value = -value;
+  }
+  if (overflow || value < min || value > max) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        QuotePropertyValue(text), " is out of range (", min, "..", max, ")"));
+  }
+  return value;
+}
+
+absl::StatusOr<bool> ParsePropertyBool(std::string_view text) {
+  if (absl::EqualsIgnoreCase(AsAbsl(text), "true")) return true;
+  if (absl::EqualsIgnoreCase(AsAbsl(text), "false")) return false;
+  return absl::InvalidArgumentError(
+      absl::StrCat(QuotePropertyValue(text), " is not true or false"));
 }
 
 }  // namespace rmq

@@ -43,70 +43,12 @@ constexpr int64_t kNoMax = std::numeric_limits<int64_t>::max();
 // Consume-queue unit size: RocketMQ's getter rounds the file size up to it.
 constexpr int64_t kConsumeQueueUnitSize = 20;
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\f' || c == '\r' || c == '\n' ||
-         c == '\v';
-}
-
+// Paths lose trailing whitespace only: the value up to the end of its
+// trimmed text.
 std::string_view TrimRight(std::string_view s) {
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string_view Trim(std::string_view s) {
-  s = TrimRight(s);
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  return s;
-}
-
-std::string Quoted(std::string_view value) {
-  return absl::StrCat("'", AsAbsl(value), "'");
-}
-
-// Java Long.parseLong/Integer.parseInt: optional sign, then ASCII decimal
-// digits only; out-of-range values are errors, not wrapped.
-absl::StatusOr<int64_t> ParseJavaInteger(std::string_view text, int64_t min,
-                                         int64_t max) {
-  std::string_view digits = text;
-  const bool negative = !digits.empty() && digits.front() == '-';
-  if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) {
-    digits.remove_prefix(1);
-  }
-  if (digits.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Quoted(text), " is not an integer"));
-  }
-  // Accumulate negatively so INT64_MIN is representable.
-  int64_t value = 0;
-  bool overflow = false;
-  for (char c : digits) {
-    if (c < '0' || c > '9') {
-      return absl::InvalidArgumentError(
-          absl::StrCat(Quoted(text), " is not an integer"));
-    }
-    const int d = c - '0';
-    if (value < (std::numeric_limits<int64_t>::min() + d) / 10) {
-      overflow = true;
-    } else {
-      value = value * 10 - d;
-    }
-  }
-  if (!negative) {
-    if (value == std::numeric_limits<int64_t>::min()) overflow = true;
-    value = -value;
-  }
-  if (overflow || value < min || value > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Quoted(text), " is out of range (", min, "..", max, ")"));
-  }
-  return value;
-}
-
-absl::StatusOr<bool> ParseBool(std::string_view text) {
-  if (absl::EqualsIgnoreCase(AsAbsl(text), "true")) return true;
-  if (absl::EqualsIgnoreCase(AsAbsl(text), "false")) return false;
-  return absl::InvalidArgumentError(
-      absl::StrCat(Quoted(text), " is not true or false"));
+  const std::string_view trimmed = TrimPropertyValue(s);
+  if (trimmed.empty()) return trimmed;
+  return s.substr(0, trimmed.data() + trimmed.size() - s.data());
 }
 
 // ---- setters: parse a value into one field ------------------------------
@@ -118,15 +60,17 @@ using Checker = absl::Status (*)(const StoreConfig& config);
 // A Java `int` property (all of MessageStoreConfig's numbers are int).
 template <auto kField>
 absl::Status SetInt(std::string_view value, StoreConfig& config) {
-  RMQ_ASSIGN_OR_RETURN(const int64_t v,
-                       ParseJavaInteger(Trim(value), kInt32Min, kInt32Max));
+  RMQ_ASSIGN_OR_RETURN(
+      const int64_t v,
+      ParseJavaInteger(TrimPropertyValue(value), kInt32Min, kInt32Max));
   config.*kField = static_cast<int32_t>(v);
   return absl::OkStatus();
 }
 
 template <auto kField>
 absl::Status SetBool(std::string_view value, StoreConfig& config) {
-  RMQ_ASSIGN_OR_RETURN(config.*kField, ParseBool(Trim(value)));
+  RMQ_ASSIGN_OR_RETURN(config.*kField,
+                       ParsePropertyBool(TrimPropertyValue(value)));
   return absl::OkStatus();
 }
 
@@ -138,7 +82,7 @@ absl::Status SetString(std::string_view value, StoreConfig& config) {
 
 template <auto kField>
 absl::Status SetTrimmedString(std::string_view value, StoreConfig& config) {
-  config.*kField = std::string(Trim(value));
+  config.*kField = std::string(TrimPropertyValue(value));
   return absl::OkStatus();
 }
 
@@ -150,8 +94,9 @@ absl::Status SetRootDir(std::string_view value, StoreConfig& config) {
 absl::Status SetCommitLogDir(std::string_view value, StoreConfig& config) {
   const std::string_view dir = TrimRight(value);
   if (dir.find(',') != std::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Quoted(dir), " lists several directories; rmq supports one"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(QuotePropertyValue(dir),
+                     " lists several directories; rmq supports one"));
   }
   config.store_path_commit_log = std::string(dir);
   return absl::OkStatus();
@@ -161,8 +106,9 @@ absl::Status SetCommitLogDir(std::string_view value, StoreConfig& config) {
 // of 20-byte units; we round once, here, so every reader sees the real size.
 absl::Status SetConsumeQueueFileSize(std::string_view value,
                                      StoreConfig& config) {
-  RMQ_ASSIGN_OR_RETURN(const int64_t v,
-                       ParseJavaInteger(Trim(value), kInt32Min, kInt32Max));
+  RMQ_ASSIGN_OR_RETURN(
+      const int64_t v,
+      ParseJavaInteger(TrimPropertyValue(value), kInt32Min, kInt32Max));
   config.mapped_file_size_consume_queue =
       v > 0 ? (v + kConsumeQueueUnitSize - 1) / kConsumeQueueUnitSize *
                   kConsumeQueueUnitSize
@@ -172,42 +118,43 @@ absl::Status SetConsumeQueueFileSize(std::string_view value,
 
 // RocketMQ's getter clamps the ratio to 10..95; we clamp the stored value.
 absl::Status SetDiskRatio(std::string_view value, StoreConfig& config) {
-  RMQ_ASSIGN_OR_RETURN(const int64_t v,
-                       ParseJavaInteger(Trim(value), kInt32Min, kInt32Max));
+  RMQ_ASSIGN_OR_RETURN(
+      const int64_t v,
+      ParseJavaInteger(TrimPropertyValue(value), kInt32Min, kInt32Max));
   config.disk_max_used_space_ratio =
       static_cast<int32_t>(std::clamp<int64_t>(v, 10, 95));
   return absl::OkStatus();
 }
 
 absl::Status SetFlushDiskType(std::string_view value, StoreConfig& config) {
-  const std::string_view v = Trim(value);
+  const std::string_view v = TrimPropertyValue(value);
   if (v == "ASYNC_FLUSH") {
     config.flush_disk_type = FlushDiskType::kAsyncFlush;
   } else if (v == "SYNC_FLUSH") {
     config.flush_disk_type = FlushDiskType::kSyncFlush;
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Quoted(v), " is not one of ASYNC_FLUSH, SYNC_FLUSH"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        QuotePropertyValue(v), " is not one of ASYNC_FLUSH, SYNC_FLUSH"));
   }
   return absl::OkStatus();
 }
 
 absl::Status SetWriteBufferBackend(std::string_view value,
                                    StoreConfig& config) {
-  const std::string_view v = Trim(value);
+  const std::string_view v = TrimPropertyValue(value);
   if (v == "io_uring") {
     config.write_buffer_backend = WriteBackend::kIoUring;
   } else if (v == "pwrite") {
     config.write_buffer_backend = WriteBackend::kPwrite;
   } else {
     return absl::InvalidArgumentError(
-        absl::StrCat(Quoted(v), " is not one of io_uring, pwrite"));
+        absl::StrCat(QuotePropertyValue(v), " is not one of io_uring, pwrite"));
   }
   return absl::OkStatus();
 }
 
 absl::Status SetBrokerRole(std::string_view value, StoreConfig& config) {
-  const std::string_view v = Trim(value);
+  const std::string_view v = TrimPropertyValue(value);
   if (v == "ASYNC_MASTER") {
     config.broker_role = BrokerRole::kAsyncMaster;
   } else if (v == "SYNC_MASTER") {
@@ -215,8 +162,9 @@ absl::Status SetBrokerRole(std::string_view value, StoreConfig& config) {
   } else if (v == "SLAVE") {
     config.broker_role = BrokerRole::kSlave;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Quoted(v), " is not one of ASYNC_MASTER, SYNC_MASTER, SLAVE"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(QuotePropertyValue(v),
+                     " is not one of ASYNC_MASTER, SYNC_MASTER, SLAVE"));
   }
   return absl::OkStatus();
 }
@@ -224,7 +172,7 @@ absl::Status SetBrokerRole(std::string_view value, StoreConfig& config) {
 // brokerIP1: an IPv4 or IPv6 literal ("2001:db8::1" or "[2001:db8::1]").
 // Host names are refused: the store host is written into every record.
 absl::Status SetBrokerIp(std::string_view value, StoreConfig& config) {
-  std::string_view v = Trim(value);
+  std::string_view v = TrimPropertyValue(value);
   std::string text(v);
   HostAddress& host = config.store_host;
   if (inet_pton(AF_INET, text.c_str(), host.ip.data()) == 1) {
@@ -242,15 +190,15 @@ absl::Status SetBrokerIp(std::string_view value, StoreConfig& config) {
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(
-      absl::StrCat(Quoted(v), " is not an IPv4 or IPv6 address"));
+      absl::StrCat(QuotePropertyValue(v), " is not an IPv4 or IPv6 address"));
 }
 
 absl::Status SetListenPort(std::string_view value, StoreConfig& config) {
-  const std::string_view v = Trim(value);
+  const std::string_view v = TrimPropertyValue(value);
   absl::StatusOr<int64_t> port = ParseJavaInteger(v, 1, 65535);
   if (!port.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Quoted(v), " is not a port number (1..65535)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        QuotePropertyValue(v), " is not a port number (1..65535)"));
   }
   config.store_host.port = static_cast<int32_t>(*port);
   return absl::OkStatus();
@@ -286,14 +234,15 @@ absl::Status CheckDeleteWhen(const StoreConfig& config) {
   while (!rest.empty() && rest.back() == ';') rest.remove_suffix(1);
   if (rest.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Quoted(config.delete_when), " names no hour"));
+        absl::StrCat(QuotePropertyValue(config.delete_when), " names no hour"));
   }
   while (true) {
     const size_t semi = rest.find(';');
     const std::string_view token = rest.substr(0, semi);
     if (!ParseJavaInteger(token, 0, 23).ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(Quoted(token), " in ", Quoted(config.delete_when),
+          absl::StrCat(QuotePropertyValue(token), " in ",
+                       QuotePropertyValue(config.delete_when),
                        " is not an hour of the day (0..23)"));
     }
     if (semi == std::string_view::npos) return absl::OkStatus();
@@ -538,8 +487,8 @@ absl::StatusOr<std::vector<int64_t>> ParseDelayLevels(std::string_view text) {
     absl::StatusOr<int64_t> ms = ParseDelayToken(token);
     if (!ms.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("delay level ", levels.size() + 1, " ", Quoted(token),
-                       ": ", ms.status().message()));
+          absl::StrCat("delay level ", levels.size() + 1, " ",
+                       QuotePropertyValue(token), ": ", ms.status().message()));
     }
     levels.push_back(*ms);
     if (space == std::string_view::npos) return levels;

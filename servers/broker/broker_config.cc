@@ -43,6 +43,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "base/strings.h"
 #include "rmq/message.h"
 
 namespace rmq::broker {
@@ -53,72 +54,21 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
-// Debian's Abseil has its own string_view type (STYLE.md §0).
-absl::string_view AsAbsl(std::string_view s) {
-  return absl::string_view(s.data(), s.size());
-}
-
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\f' || c == '\r' || c == '\n' ||
-         c == '\v';
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  return s;
-}
-
-std::string Quoted(std::string_view value) {
-  return absl::StrCat("'", AsAbsl(value), "'");
-}
-
-// Java Integer.parseInt / Long.parseLong (optional sign, ASCII digits), then
-// the range rmq accepts for the field.
+// Java Integer.parseInt / Long.parseLong (the store's parser), then the
+// range rmq accepts for the field.
 absl::StatusOr<int64_t> ParseInteger(std::string_view text, int64_t min,
                                      int64_t max) {
-  std::string_view digits = text;
-  const bool negative = !digits.empty() && digits.front() == '-';
-  if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) {
-    digits.remove_prefix(1);
-  }
-  bool digits_only = !digits.empty();
-  for (char c : digits) digits_only = digits_only && c >= '0' && c <= '9';
-  if (!digits_only) {
+  absl::StatusOr<int64_t> value = ParseJavaInteger(text, kInt64Min, kInt64Max);
+  if (!value.ok()) return value;
+  if (*value < min && (max == kInt32Max || max == kInt64Max)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Quoted(text), " is not an integer"));
+        absl::StrCat(QuotePropertyValue(text), " is below the minimum ", min));
   }
-  // Accumulate negatively so INT64_MIN is representable.
-  int64_t value = 0;
-  bool overflow = false;
-  for (char c : digits) {
-    const int d = c - '0';
-    if (value < (kInt64Min + d) / 10) {
-      overflow = true;
-      break;
-    }
-    value = value * 10 - d;
-  }
-  if (!negative && !overflow) {
-    overflow = value == kInt64Min;
-    value = -value;
-  }
-  if (overflow || value < min || value > max) {
-    if (!overflow && value < min && (max == kInt32Max || max == kInt64Max)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(Quoted(text), " is below the minimum ", min));
-    }
-    return absl::InvalidArgumentError(
-        absl::StrCat(Quoted(text), " is not within ", min, "..", max));
+  if (*value < min || *value > max) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        QuotePropertyValue(text), " is not within ", min, "..", max));
   }
   return value;
-}
-
-absl::StatusOr<bool> ParseBool(std::string_view text) {
-  if (absl::EqualsIgnoreCase(AsAbsl(text), "true")) return true;
-  if (absl::EqualsIgnoreCase(AsAbsl(text), "false")) return false;
-  return absl::InvalidArgumentError(
-      absl::StrCat(Quoted(text), " is not true or false"));
 }
 
 // "ip:port", bracketing a bare IPv6 address.
@@ -138,9 +88,10 @@ absl::Status CheckNamesrvAddr(const BrokerConfig& config) {
         colon != std::string::npos && colon > 0 &&
         ParseInteger(std::string_view(addr).substr(colon + 1), 1, 65535).ok();
     if (!ok) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          Quoted(addr), " is not host:port (expected a ';'-separated list ",
-          "such as 127.0.0.1:9876;192.168.0.1:9876)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(QuotePropertyValue(addr),
+                       " is not host:port (expected a ';'-separated list ",
+                       "such as 127.0.0.1:9876;192.168.0.1:9876)"));
     }
   }
   return absl::OkStatus();
@@ -153,7 +104,8 @@ using Printer = std::string (*)(const BrokerConfig& config);
 
 template <auto kField, int64_t kMin, int64_t kMax>
 absl::Status SetInt(std::string_view value, BrokerConfig& config) {
-  absl::StatusOr<int64_t> v = ParseInteger(Trim(value), kMin, kMax);
+  absl::StatusOr<int64_t> v =
+      ParseInteger(TrimPropertyValue(value), kMin, kMax);
   if (!v.ok()) return v.status();
   using Field = std::remove_reference_t<decltype(config.*kField)>;
   config.*kField = static_cast<Field>(*v);
@@ -169,7 +121,7 @@ constexpr Setter kSetLong = &SetInt<kField, kMin, kInt64Max>;
 
 template <auto kField>
 absl::Status SetBool(std::string_view value, BrokerConfig& config) {
-  absl::StatusOr<bool> v = ParseBool(Trim(value));
+  absl::StatusOr<bool> v = ParsePropertyBool(TrimPropertyValue(value));
   if (!v.ok()) return v.status();
   config.*kField = *v;
   return absl::OkStatus();
@@ -177,30 +129,32 @@ absl::Status SetBool(std::string_view value, BrokerConfig& config) {
 
 template <auto kField>
 absl::Status SetString(std::string_view value, BrokerConfig& config) {
-  config.*kField = std::string(Trim(value));
+  config.*kField = std::string(TrimPropertyValue(value));
   return absl::OkStatus();
 }
 
 // Names that identify the broker to the cluster (and become system topics).
 template <auto kField>
 absl::Status SetName(std::string_view value, BrokerConfig& config) {
-  if (Trim(value).empty()) return absl::InvalidArgumentError("is empty");
+  if (TrimPropertyValue(value).empty())
+    return absl::InvalidArgumentError("is empty");
   return SetString<kField>(value, config);
 }
 
 absl::Status SetNamesrvAddr(std::string_view value, BrokerConfig& config) {
-  config.namesrv_addr = std::string(Trim(value));
+  config.namesrv_addr = std::string(TrimPropertyValue(value));
   return CheckNamesrvAddr(config);
 }
 
 // Also applied by the store (which checks the port); the HA port
 // (listenPort + 1) and the fast port (listenPort - 2) must be ports too.
 absl::Status SetListenPort(std::string_view value, BrokerConfig& config) {
-  absl::StatusOr<int64_t> v = ParseInteger(Trim(value), 3, 65534);
+  absl::StatusOr<int64_t> v = ParseInteger(TrimPropertyValue(value), 3, 65534);
   if (!v.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Quoted(Trim(value)), " is not a port in 3..65534 (the fast port is ",
-        "listenPort - 2 and the HA port listenPort + 1)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(QuotePropertyValue(TrimPropertyValue(value)),
+                     " is not a port in 3..65534 (the fast port is ",
+                     "listenPort - 2 and the HA port listenPort + 1)"));
   }
   config.listen_port = static_cast<int32_t>(*v);
   return absl::OkStatus();
@@ -208,7 +162,8 @@ absl::Status SetListenPort(std::string_view value, BrokerConfig& config) {
 
 // RocketMQ's getter clamps the period to 10..60 s; we clamp the stored value.
 absl::Status SetRegisterPeriod(std::string_view value, BrokerConfig& config) {
-  absl::StatusOr<int64_t> v = ParseInteger(Trim(value), kInt32Min, kInt32Max);
+  absl::StatusOr<int64_t> v =
+      ParseInteger(TrimPropertyValue(value), kInt32Min, kInt32Max);
   if (!v.ok()) return v.status();
   config.register_name_server_period =
       static_cast<int32_t>(std::clamp<int64_t>(*v, 10000, 60000));
@@ -564,7 +519,8 @@ absl::Status ApplyEntry(const PropertiesFile& file, const PropertyEntry& entry,
     return status.ok() ? status : EntryError(file, entry, status);
   }
   if (Contains(kUnsupportedSwitches, entry.key)) {
-    const absl::StatusOr<bool> on = ParseBool(Trim(entry.value));
+    const absl::StatusOr<bool> on =
+        ParsePropertyBool(TrimPropertyValue(entry.value));
     if (!on.ok()) return EntryError(file, entry, on.status());
     if (*on) {
       warnings.push_back(absl::StrCat(
@@ -587,8 +543,9 @@ absl::StatusOr<HostAddress> StoreHost(const BrokerConfig& config) {
   absl::StatusOr<HostAddress> host =
       HostAddress::Parse(HostPort(config.broker_ip1, config.listen_port));
   if (!host.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "brokerIP1: ", Quoted(config.broker_ip1), " is not an IP address"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("brokerIP1: ", QuotePropertyValue(config.broker_ip1),
+                     " is not an IP address"));
   }
   return host;
 }
@@ -601,7 +558,8 @@ absl::Status ApplyStartupRules(const PropertiesFile& file, BrokerConfig& config,
     if (config.broker_id <= 0) {
       if (id != nullptr) {
         return absl::InvalidArgumentError(absl::StrCat(
-            PropertyErrorPrefix(file, *id), Quoted(Trim(id->value)),
+            PropertyErrorPrefix(file, *id),
+            QuotePropertyValue(TrimPropertyValue(id->value)),
             " must be > 0 for a SLAVE (brokerRole=SLAVE; 0 is the master)"));
       }
       const PropertyEntry* role = file.Find("brokerRole");
@@ -621,9 +579,11 @@ absl::Status ApplyStartupRules(const PropertiesFile& file, BrokerConfig& config,
   // 4.x always derives the HA port; a configured one is ignored.
   config.ha_listen_port = config.listen_port + 1;
   if (const PropertyEntry* ha = file.Find("haListenPort");
-      ha != nullptr && Trim(ha->value) != ToText(config.ha_listen_port)) {
+      ha != nullptr &&
+      TrimPropertyValue(ha->value) != ToText(config.ha_listen_port)) {
     warnings.push_back(
-        absl::StrCat(PropertyErrorPrefix(file, *ha), Quoted(Trim(ha->value)),
+        absl::StrCat(PropertyErrorPrefix(file, *ha),
+                     QuotePropertyValue(TrimPropertyValue(ha->value)),
                      " is ignored: the HA port is always listenPort + 1 (",
                      config.ha_listen_port, ")"));
   }
@@ -751,7 +711,7 @@ std::vector<std::string> BrokerConfig::NamesrvAddrs() const {
   std::string_view rest = namesrv_addr;
   while (!rest.empty()) {
     const size_t semi = rest.find(';');
-    const std::string_view addr = Trim(rest.substr(0, semi));
+    const std::string_view addr = TrimPropertyValue(rest.substr(0, semi));
     if (!addr.empty()) addrs.emplace_back(addr);
     if (semi == std::string_view::npos) break;
     rest.remove_prefix(semi + 1);
