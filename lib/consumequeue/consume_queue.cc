@@ -63,12 +63,11 @@ absl::Status ConsumeQueue::Load() {
     }
     auto file = std::make_shared<CqFile>(path, from, options_.file_size,
                                          options_.writable, fs_, cache_);
-    file->set_wrote(options_.file_size);
     file->set_flushed(options_.file_size);
     files.push_back(std::move(file));
   }
+  DropCursor();
   append_file_.reset();
-  prepared_region_.reset();
   FastMutexLock lock(&mu_);
   files_ = std::move(files);
   if (!files_.empty()) {
@@ -107,8 +106,8 @@ absl::Status ConsumeQueue::Recover() {
 }
 
 absl::Status ConsumeQueue::TruncateAt(int64_t byte_offset) {
+  DropCursor();
   append_file_.reset();
-  prepared_region_.reset();
   std::vector<std::shared_ptr<CqFile>> removed;
   std::shared_ptr<CqFile> tail;
   {
@@ -135,13 +134,11 @@ absl::Status ConsumeQueue::TruncateAt(int64_t byte_offset) {
       RMQ_RETURN_IF_ERROR(region->Discard(pos, tail->size() - pos));
       RMQ_RETURN_IF_ERROR(region->Sync(pos, tail->size() - pos));
     }
-    tail->set_wrote(pos);
     tail->set_flushed(pos);
   }
   FastMutexLock lock(&mu_);
   files_end_ = files_.empty() ? 0 : files_.back()->end();
-  write_end_ =
-      files_.empty() ? 0 : files_.back()->from() + files_.back()->wrote();
+  write_end_ = files_.empty() ? 0 : std::min(byte_offset, files_end_.load());
   return absl::OkStatus();
 }
 
@@ -154,7 +151,8 @@ absl::StatusOr<bool> ConsumeQueue::TruncateFrom(int64_t phy_offset) {
     RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
     const std::byte* data = region->bytes().data();
     int64_t pos = 0;
-    for (; pos + kUnit <= file->wrote(); pos += kUnit) {
+    const int64_t wrote = WroteIn(*file);
+    for (; pos + kUnit <= wrote; pos += kUnit) {
       const CqUnit unit = CqUnit::DecodeFrom(data + pos);
       if (!unit.valid() || (!unit.blank() && unit.phy_offset >= phy_offset)) {
         break;
@@ -162,7 +160,7 @@ absl::StatusOr<bool> ConsumeQueue::TruncateFrom(int64_t phy_offset) {
       if (!unit.blank()) max_phy = unit.phy_offset + unit.size;
     }
     end = file->from() + pos;
-    if (pos < file->wrote()) break;
+    if (pos < wrote) break;
   }
   const bool changed = end < MaxOffset() * kUnit;
   max_phy_offset_ = max_phy;
@@ -200,24 +198,27 @@ absl::Status ConsumeQueue::CorrectMinOffset(int64_t min_phy_offset) {
   CqFile& first = *files.front();
   RMQ_ASSIGN_OR_RETURN(auto region, first.Acquire());
   const std::byte* data = region->bytes().data();
-  for (int64_t pos = 0; pos + kUnit <= first.wrote(); pos += kUnit) {
+  const int64_t wrote = WroteIn(first);
+  for (int64_t pos = 0; pos + kUnit <= wrote; pos += kUnit) {
     const CqUnit unit = CqUnit::DecodeFrom(data + pos);
     if (unit.valid() && !unit.blank() && unit.phy_offset >= min_phy_offset) {
       min_logic_offset_ = first.from() + pos;
       return absl::OkStatus();
     }
   }
-  min_logic_offset_ =
-      std::max(min_logic_offset_.load(), first.from() + first.wrote());
+  min_logic_offset_ = std::max(min_logic_offset_.load(), first.from() + wrote);
   return absl::OkStatus();
 }
 
 int64_t ConsumeQueue::MinOffset() const { return min_logic_offset_ / kUnit; }
 
 int64_t ConsumeQueue::MaxOffset() const {
-  FastMutexLock lock(&mu_);
-  if (files_.empty()) return 0;
-  return (files_.back()->from() + files_.back()->wrote()) / kUnit;
+  return write_end_.load(std::memory_order_acquire) / kUnit;
+}
+
+int64_t ConsumeQueue::WroteIn(const CqFile& file) const {
+  return std::clamp<int64_t>(
+      write_end_.load(std::memory_order_acquire) - file.from(), 0, file.size());
 }
 
 std::shared_ptr<CqFile> ConsumeQueue::FileFor(int64_t byte_offset) const {
@@ -242,7 +243,7 @@ absl::StatusOr<CqSlice> ConsumeQueue::ReadFrom(int64_t queue_offset) const {
   RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
   const int64_t pos = byte_offset - file->from();
   CqSlice slice;
-  slice.units = std::max<int64_t>(0, (file->wrote() - pos) / kUnit);
+  slice.units = std::max<int64_t>(0, (WroteIn(*file) - pos) / kUnit);
   slice.data = region->bytes().data() + pos;
   slice.first_index = queue_offset;
   slice.pin = std::move(region);
@@ -267,6 +268,10 @@ absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::NewFile(int64_t from) {
   FastMutexLock lock(&mu_);
   files_.push_back(file);
   files_end_ = file->end();
+  // A first file may start past 0: the queue's end is where it starts.
+  if (write_end_.load(std::memory_order_relaxed) < file->from()) {
+    write_end_.store(file->from(), std::memory_order_release);
+  }
   return file;
 }
 
@@ -311,7 +316,7 @@ absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::WritableFileFor(
     FastMutexLock lock(&mu_);
     return files_.back();
   }
-  if (last->IsFull()) return NewFile(last->end());
+  if (IsFull(*last)) return NewFile(last->end());
   return last;
 }
 
@@ -325,20 +330,20 @@ absl::Status ConsumeQueue::FillPreBlank(CqFile& file, int64_t upto) {
 
 absl::Status ConsumeQueue::WriteAt(CqFile& file, int64_t pos,
                                    const CqUnit& unit) {
+  DropCursor();  // it points at the old end
   RMQ_ASSIGN_OR_RETURN(auto region, file.Acquire());
-  RMQ_RETURN_IF_ERROR(
-      file.EnsureAllocated(*region, pos + kUnit, options_.allocate_ahead));
+  RMQ_RETURN_IF_ERROR(file.EnsureAllocated(*region, WroteIn(file), pos + kUnit,
+                                           options_.allocate_ahead));
   unit.EncodeTo(region->bytes().data() + pos);
-  file.set_wrote(pos + kUnit);
-  write_end_.store(file.from() + pos + kUnit, std::memory_order_relaxed);
+  write_end_.store(file.from() + pos + kUnit, std::memory_order_release);
   return absl::OkStatus();
 }
 
-absl::Status ConsumeQueue::PrepareUnits(int64_t first, int64_t count) {
+absl::Status ConsumeQueue::PrepareUnitsSlow(int64_t first, int64_t count) {
   const int64_t begin = first * kUnit;
   const int64_t end = (first + count) * kUnit;
-  if (append_file_ == nullptr || append_file_->IsFull()) {
-    prepared_region_.reset();  // the pin is always append_file_'s
+  if (append_file_ == nullptr || IsFull(*append_file_)) {
+    DropCursor();  // the pin is always append_file_'s
     RMQ_ASSIGN_OR_RETURN(append_file_, WritableFileFor(begin));
   }
   const std::shared_ptr<CqFile>& file = append_file_;
@@ -346,11 +351,20 @@ absl::Status ConsumeQueue::PrepareUnits(int64_t first, int64_t count) {
     // PutUnit writes through this pin, kept until ReleasePin.
     RMQ_ASSIGN_OR_RETURN(prepared_region_, file->Acquire());
   } else {
-    file->Touch();  // still in use, for the MappingCache's LRU
+    // Still in use, for the MappingCache's LRU. Puts through the cursor do
+    // not touch it: a busy queue's file may be released by the cache, which
+    // costs a reader a new mapping, never the appender (it holds the pin).
+    file->Touch();
   }
   RMQ_RETURN_IF_ERROR(file->EnsureAllocated(
-      *prepared_region_, std::min(end, file->end()) - file->from(),
-      options_.allocate_ahead));
+      *prepared_region_, WroteIn(*file),
+      std::min(end, file->end()) - file->from(), options_.allocate_ahead));
+  const int64_t write_end = write_end_.load(std::memory_order_relaxed);
+  if (write_end >= file->from() && write_end < file->end()) {
+    cursor_ = prepared_region_->bytes().data() + (write_end - file->from());
+    ready_end_ =
+        (file->from() + std::min(file->allocated_to(), file->size())) / kUnit;
+  }
   if (end <= file->end()) return absl::OkStatus();
   // The units spill into the next file: create it now, kept aside until the
   // appender reaches it.
@@ -360,7 +374,8 @@ absl::Status ConsumeQueue::PrepareUnits(int64_t first, int64_t count) {
   }
   RMQ_ASSIGN_OR_RETURN(auto next_region, pending_next_->Acquire());
   return pending_next_->EnsureAllocated(
-      *next_region, std::min(end, pending_next_->end()) - pending_next_->from(),
+      *next_region, /*written=*/0,
+      std::min(end, pending_next_->end()) - pending_next_->from(),
       options_.allocate_ahead);
 }
 
@@ -371,10 +386,9 @@ std::shared_ptr<CqFile> ConsumeQueue::TakePending(int64_t from) {
 }
 
 void ConsumeQueue::PrepareAhead() {
-  if (!options_.writable) return;
   const int64_t files_end = files_end_.load(std::memory_order_relaxed);
   if (files_end - write_end_.load(std::memory_order_relaxed) > kAheadBytes ||
-      files_end == 0) {
+      files_end == 0 || !options_.writable) {
     return;
   }
   if (!pending_mu_.TryLock()) return;  // another producer is on it
@@ -391,28 +405,33 @@ void ConsumeQueue::PrepareAhead() {
   pending_mu_.Unlock();
 }
 
-void ConsumeQueue::ReleasePin() { prepared_region_.reset(); }
+void ConsumeQueue::ReleasePin() { DropCursor(); }
+
+void ConsumeQueue::DropCursor() {
+  cursor_ = nullptr;
+  ready_end_ = 0;
+  prepared_region_.reset();
+}
 
 absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {
   if (unit.phy_offset + unit.size <= max_phy_offset_) {
     return absl::OkStatus();  // already there (re-dispatch after recovery)
   }
   const int64_t expected = queue_offset * kUnit;
-  if (prepared_region_ != nullptr &&
-      append_file_->from() + append_file_->wrote() == expected &&
-      expected + kUnit <= append_file_->end()) {
+  if (cursor_ != nullptr && queue_offset < ready_end_ &&
+      expected == write_end_.load(std::memory_order_relaxed)) {
     // The put path: PrepareUnits already found, mapped and allocated it.
-    const int64_t pos = expected - append_file_->from();
-    unit.EncodeTo(prepared_region_->bytes().data() + pos);
-    append_file_->set_wrote(pos + kUnit);
-    write_end_.store(expected + kUnit, std::memory_order_relaxed);
-    max_phy_offset_ = unit.phy_offset + unit.size;
+    unit.EncodeTo(cursor_);
+    cursor_ += kUnit;
+    write_end_.store(expected + kUnit, std::memory_order_release);
+    max_phy_offset_.store(unit.phy_offset + unit.size,
+                          std::memory_order_release);
     return absl::OkStatus();
   }
   RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file, WritableFileFor(expected));
-  int64_t current = file->from() + file->wrote();
+  int64_t current = file->from() + WroteIn(*file);
   if (queue_offset != 0 && expected < current) return absl::OkStatus();
-  if (file->wrote() == 0 && expected > current && expected < file->end() &&
+  if (current == file->from() && expected > current && expected < file->end() &&
       FileCount() == 1) {
     // The queue's only file lost its units (truncated after a crash): the
     // queue restarts past its beginning, as a first file does (§4.3).
@@ -425,7 +444,7 @@ absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {
                              ": unit ", queue_offset, " lands at byte ",
                              current, ", expected ", expected));
   }
-  RMQ_RETURN_IF_ERROR(WriteAt(*file, file->wrote(), unit));
+  RMQ_RETURN_IF_ERROR(WriteAt(*file, current - file->from(), unit));
   max_phy_offset_ = unit.phy_offset + unit.size;
   return absl::OkStatus();
 }
@@ -433,7 +452,7 @@ absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {
 bool ConsumeQueue::dirty() const {
   FastMutexLock lock(&mu_);
   for (const auto& file : files_) {
-    if (file->flushed() < file->wrote()) return true;
+    if (file->flushed() < WroteIn(*file)) return true;
   }
   return false;
 }
@@ -441,8 +460,8 @@ bool ConsumeQueue::dirty() const {
 ConsumeQueue::WrittenSnapshot ConsumeQueue::SnapshotWritten() const {
   WrittenSnapshot snapshot;
   for (const std::shared_ptr<CqFile>& file : Files()) {
-    if (file->flushed() < file->wrote()) {
-      snapshot.emplace_back(file, file->wrote());
+    if (const int64_t wrote = WroteIn(*file); file->flushed() < wrote) {
+      snapshot.emplace_back(file, wrote);
     }
   }
   return snapshot;
@@ -456,7 +475,7 @@ void ConsumeQueue::MarkSynced(const WrittenSnapshot& snapshot) {
 
 bool ConsumeQueue::NeedsFlush(int least_pages) const {
   for (const std::shared_ptr<CqFile>& file : Files()) {
-    const int64_t wrote = file->wrote();
+    const int64_t wrote = WroteIn(*file);
     const int64_t flushed = file->flushed();
     if (flushed >= wrote) continue;
     if (wrote == file->size() || least_pages <= 0 ||
@@ -469,7 +488,7 @@ bool ConsumeQueue::NeedsFlush(int least_pages) const {
 
 absl::StatusOr<bool> ConsumeQueue::Flush(int least_pages) {
   for (const std::shared_ptr<CqFile>& file : Files()) {
-    const int64_t wrote = file->wrote();
+    const int64_t wrote = WroteIn(*file);
     const int64_t flushed = file->flushed();
     if (flushed >= wrote) continue;
     const bool full = wrote == file->size();
@@ -494,7 +513,7 @@ absl::StatusOr<int> ConsumeQueue::DeleteFilesBelow(int64_t min_phy_offset) {
       first = files_.front();
     }
     RMQ_ASSIGN_OR_RETURN(auto region, first->Acquire());
-    const int64_t last_pos = first->wrote() - kUnit;
+    const int64_t last_pos = WroteIn(*first) - kUnit;
     if (last_pos < 0) break;
     const CqUnit last = CqUnit::DecodeFrom(region->bytes().data() + last_pos);
     if (last.phy_offset >= min_phy_offset) break;

@@ -73,12 +73,12 @@ bool CqFile::mapped() const {
   return region_ != nullptr;
 }
 
-absl::Status CqFile::EnsureAllocated(MappedRegion& region, int64_t pos,
-                                     int64_t ahead) {
+absl::Status CqFile::EnsureAllocated(MappedRegion& region, int64_t written,
+                                     int64_t pos, int64_t ahead) {
   if (pos <= allocated_to_) return absl::OkStatus();
   // Zeros go only where nothing was written: past the write position (after
   // a restart allocated_to_ is 0 and the file's own extent is unknown).
-  const int64_t start = std::max(allocated_to_, wrote());
+  const int64_t start = std::max(allocated_to_, written);
   // Grow the allocation with the queue: a page for a new queue, up to `ahead`
   // for a busy one, so 100,000 mostly idle queues cost 400 MB, not 6 GB.
   const int64_t step =

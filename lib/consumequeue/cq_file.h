@@ -6,8 +6,8 @@
 // ahead of its write position. Its length on disk is still RocketMQ's fixed
 // file size, so RocketMQ reads it unchanged.
 //
-// Thread-safety: positions are atomics; the mapping is guarded by a mutex.
-// Units are written by one appender (the store's append lock).
+// Thread-safety: the flushed position is atomic; the mapping is guarded by a
+// mutex. Units are written by one appender (the store's append lock).
 
 #include <atomic>
 #include <cstdint>
@@ -41,13 +41,12 @@ class CqFile : public std::enable_shared_from_this<CqFile> {
   int64_t end() const { return from_ + size_; }
   const std::filesystem::path& path() const { return path_; }
 
-  int64_t wrote() const { return wrote_.load(std::memory_order_acquire); }
-  void set_wrote(int64_t pos) { wrote_.store(pos, std::memory_order_release); }
+  // How many bytes of units it holds is its ConsumeQueue's to know (the
+  // queue's end): keeping a copy here cost the put path a cache line.
   int64_t flushed() const { return flushed_.load(std::memory_order_acquire); }
   void set_flushed(int64_t pos) {
     flushed_.store(pos, std::memory_order_release);
   }
-  bool IsFull() const { return wrote() >= size_; }
 
   // The mapping, mapped now if the cache had released it. The returned
   // pointer is a pin: the mapping stays valid while it is held.
@@ -59,9 +58,11 @@ class CqFile : public std::enable_shared_from_this<CqFile> {
   bool mapped() const;
 
   // Makes sure disk blocks exist for [0, pos + ahead) before writes up to
-  // `pos` land through the mapping.
-  absl::Status EnsureAllocated(MappedRegion& region, int64_t pos,
-                               int64_t ahead);
+  // `pos` land through the mapping; `written` bytes hold units already.
+  absl::Status EnsureAllocated(MappedRegion& region, int64_t written,
+                               int64_t pos, int64_t ahead);
+  // Appender only: disk blocks exist for [0, allocated_to()).
+  int64_t allocated_to() const { return allocated_to_; }
 
   // LRU bookkeeping for the cache.
   uint64_t last_used() const { return last_used_.load(); }
@@ -74,7 +75,6 @@ class CqFile : public std::enable_shared_from_this<CqFile> {
   const bool writable_;
   FileSystem& fs_;
   MappingCache& cache_;
-  std::atomic<int64_t> wrote_{0};
   std::atomic<int64_t> flushed_{0};
   std::atomic<uint64_t> last_used_{0};
   int64_t allocated_to_ = 0;  // appender only

@@ -12,7 +12,7 @@ void PinnedQueues::Keep(ConsumeQueue& queue) {
   }
   ring_[next_] = &queue;
   queue.set_pin_kept(true);
-  next_ = (next_ + 1) % kCapacity;
+  if (++next_ == ring_.size()) next_ = 0;
 }
 
 }  // namespace rmq

@@ -33,7 +33,8 @@ int64_t PhysicalMemoryBytes() {
 MessageStore::Impl::Impl(StoreConfig config)
     : config_(std::move(config)),
       memory_window_(PhysicalMemoryBytes() *
-                     config_.access_message_in_memory_max_ratio / 100) {}
+                     config_.access_message_in_memory_max_ratio / 100),
+      pinned_(static_cast<size_t>(config_.max_mapped_consume_queue_files)) {}
 
 MessageStore::Impl::~Impl() {
   absl::Status s = Shutdown();

@@ -11,13 +11,14 @@
 namespace rmq {
 namespace {
 
-TEST_CASE("only the last kCapacity queues used keep their pin") {
+TEST_CASE("only the last `capacity` queues used keep their pin") {
+  constexpr int kCapacity = 64;
   auto fs = NewMemFileSystem();
   auto logger = NullLogger();
   MappingCache cache(1000);
-  PinnedQueues pinned;
+  PinnedQueues pinned(kCapacity);
   std::vector<std::unique_ptr<ConsumeQueue>> queues;
-  constexpr int kQueues = PinnedQueues::kCapacity + 36;
+  constexpr int kQueues = kCapacity + 36;
   for (int i = 0; i < kQueues; ++i) {
     queues.push_back(std::make_unique<ConsumeQueue>(
         "T", i,
@@ -37,15 +38,14 @@ TEST_CASE("only the last kCapacity queues used keep their pin") {
   }
   for (int i = 0; i < kQueues; ++i) {
     INFO("queue " << i);
-    CHECK(queues[i]->pin_kept() ==
-          (i >= kQueues - static_cast<int>(PinnedQueues::kCapacity)));
+    CHECK(queues[i]->pin_kept() == (i >= kQueues - kCapacity));
     auto unit = queues[i]->UnitAt(1);
     REQUIRE(unit.ok());
     CHECK(unit->phy_offset == 100);
   }
   // Keeping a queue already kept displaces nobody.
   pinned.Keep(*queues.back());
-  CHECK(queues[kQueues - PinnedQueues::kCapacity]->pin_kept());
+  CHECK(queues[kQueues - kCapacity]->pin_kept());
 }
 
 }  // namespace

@@ -1,0 +1,130 @@
+// The appender's cursor (ConsumeQueue::PrepareUnits/PutUnit): units written
+// through it must be exactly what the slow path would have written, across
+// file rolls, batches spilling into the next file, truncation and queues
+// whose first file starts past offset 0.
+
+#include "consumequeue/consume_queue.h"
+
+#include <catch2/catch.hpp>
+#include <memory>
+
+#include "rmq/io/mem_file_system.h"
+
+namespace rmq {
+namespace {
+
+constexpr int64_t kUnitsPerFile = 100;
+
+class QueueFixture {
+ public:
+  QueueFixture()
+      : fs_(NewMemFileSystem()),
+        logger_(NullLogger()),
+        cache_(1000),
+        queue_(std::make_unique<ConsumeQueue>(
+            "T", 0,
+            ConsumeQueueOptions{.dir = "/cq/T/0",
+                                .file_size = CqUnit::kSize * kUnitsPerFile,
+                                .allocate_ahead = 4096},
+            *fs_, cache_, *logger_)) {}
+
+  ConsumeQueue& queue() { return *queue_; }
+
+  // Appends `count` units as the store's appender does (one batch).
+  void Append(int64_t count) {
+    const int64_t first = queue_->next_offset();
+    REQUIRE(queue_->PrepareUnits(first, count).ok());
+    for (int64_t k = first; k < first + count; ++k) {
+      REQUIRE(queue_->PutUnit(k, UnitFor(k)).ok());
+      queue_->set_next_offset(k + 1);
+    }
+  }
+
+  static CqUnit UnitFor(int64_t k) { return CqUnit{1000 + k * 64, 64, k}; }
+
+  // Every unit in [from, to) reads back as UnitFor, and nothing past `to`.
+  void CheckUnits(int64_t from, int64_t to) {
+    REQUIRE(queue_->MaxOffset() == to);
+    for (int64_t k = from; k < to; ++k) {
+      INFO("unit " << k);
+      absl::StatusOr<CqUnit> unit = queue_->UnitAt(k);
+      REQUIRE(unit.ok());
+      CHECK(unit->phy_offset == UnitFor(k).phy_offset);
+      CHECK(unit->tags_code == k);
+    }
+    CHECK_FALSE(queue_->UnitAt(to).ok());
+  }
+
+ private:
+  std::shared_ptr<MemFileSystem> fs_;
+  std::shared_ptr<Logger> logger_;
+  MappingCache cache_;
+  std::unique_ptr<ConsumeQueue> queue_;
+};
+
+TEST_CASE("units written through the cursor read back across file rolls") {
+  QueueFixture f;
+  REQUIRE(f.queue().Prepare().ok());
+  for (int i = 0; i < 250; ++i) f.Append(1);
+  f.CheckUnits(0, 250);
+  CHECK(f.queue().FileCount() == 3);
+  // A reader's slice ends at the written end of the file holding it.
+  absl::StatusOr<CqSlice> slice = f.queue().ReadFrom(230);
+  REQUIRE(slice.ok());
+  CHECK(slice->units == 20);
+}
+
+TEST_CASE("a batch spilling into the next file is written whole") {
+  QueueFixture f;
+  REQUIRE(f.queue().Prepare().ok());
+  f.Append(90);
+  f.Append(32);  // 10 units in the first file, 22 in the second
+  f.Append(1);
+  f.CheckUnits(0, 123);
+  CHECK(f.queue().FileCount() == 2);
+}
+
+TEST_CASE("after a truncation the cursor writes at the new end") {
+  QueueFixture f;
+  REQUIRE(f.queue().Prepare().ok());
+  f.Append(150);
+  // Drop every unit pointing at or past unit 120's record.
+  absl::StatusOr<bool> changed =
+      f.queue().TruncateFrom(QueueFixture::UnitFor(120).phy_offset);
+  REQUIRE(changed.ok());
+  CHECK(*changed);
+  CHECK(f.queue().next_offset() == 120);
+  f.CheckUnits(0, 120);
+  f.Append(5);
+  f.CheckUnits(0, 125);
+}
+
+TEST_CASE("a queue whose first file starts past 0 ends where it starts") {
+  QueueFixture f;
+  const int64_t start = GENERATE(kUnitsPerFile * 2, kUnitsPerFile * 2 + 37);
+  f.queue().set_next_offset(start);
+  REQUIRE(f.queue().Prepare().ok());
+  CHECK(f.queue().MaxOffset() == start);
+  CHECK(f.queue().MinOffset() == start);
+  f.Append(3);
+  CHECK(f.queue().MaxOffset() == start + 3);
+  for (int64_t k = start; k < start + 3; ++k) {
+    absl::StatusOr<CqUnit> unit = f.queue().UnitAt(k);
+    REQUIRE(unit.ok());
+    CHECK(unit->tags_code == k);
+  }
+}
+
+TEST_CASE("a released pin is taken again and the units stay in order") {
+  QueueFixture f;
+  REQUIRE(f.queue().Prepare().ok());
+  f.Append(10);
+  f.queue().ReleasePin();
+  f.Append(10);
+  f.queue().ReleasePin();
+  f.Append(95);  // rolls into the second file after a released pin
+  f.CheckUnits(0, 115);
+}
+
+}  // namespace
+}  // namespace rmq
