@@ -413,21 +413,12 @@ void ConsumeQueue::DropCursor() {
   prepared_region_.reset();
 }
 
-absl::Status ConsumeQueue::PutUnit(int64_t queue_offset, const CqUnit& unit) {
+absl::Status ConsumeQueue::PutUnitSlow(int64_t queue_offset,
+                                       const CqUnit& unit) {
   if (unit.phy_offset + unit.size <= max_phy_offset_) {
     return absl::OkStatus();  // already there (re-dispatch after recovery)
   }
   const int64_t expected = queue_offset * kUnit;
-  if (cursor_ != nullptr && queue_offset < ready_end_ &&
-      expected == write_end_.load(std::memory_order_relaxed)) {
-    // The put path: PrepareUnits already found, mapped and allocated it.
-    unit.EncodeTo(cursor_);
-    cursor_ += kUnit;
-    write_end_.store(expected + kUnit, std::memory_order_release);
-    max_phy_offset_.store(unit.phy_offset + unit.size,
-                          std::memory_order_release);
-    return absl::OkStatus();
-  }
   RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file, WritableFileFor(expected));
   int64_t current = file->from() + WroteIn(*file);
   if (queue_offset != 0 && expected < current) return absl::OkStatus();

@@ -82,7 +82,22 @@ class alignas(64) ConsumeQueue {
   void set_next_offset(int64_t offset) { next_offset_ = offset; }
   // Writes unit `queue_offset` (§4.3: idempotent, pre-blank fill of a first
   // file that does not start at 0). Creates files as needed.
-  absl::Status PutUnit(int64_t queue_offset, const CqUnit& unit);
+  absl::Status PutUnit(int64_t queue_offset, const CqUnit& unit) {
+    const int64_t expected = queue_offset * CqUnit::kSize;
+    if (cursor_ != nullptr && queue_offset < ready_end_ &&
+        expected == write_end_.load(std::memory_order_relaxed) &&
+        unit.phy_offset + unit.size >
+            max_phy_offset_.load(std::memory_order_relaxed)) {
+      // The put path: PrepareUnits already found, mapped and allocated it.
+      unit.EncodeTo(cursor_);
+      cursor_ += CqUnit::kSize;
+      write_end_.store(expected + CqUnit::kSize, std::memory_order_release);
+      max_phy_offset_.store(unit.phy_offset + unit.size,
+                            std::memory_order_release);
+      return absl::OkStatus();
+    }
+    return PutUnitSlow(queue_offset, unit);
+  }
   // Creates the directory and the first file ahead of the first PutUnit, so
   // the appender does not do it under its lock.
   absl::Status Prepare();
@@ -166,6 +181,7 @@ class alignas(64) ConsumeQueue {
   // The put path's shortcut: PrepareUnits' slow path points cursor_ at the
   // next unit in the pinned mapping; every other write drops it.
   absl::Status PrepareUnitsSlow(int64_t first, int64_t count);
+  absl::Status PutUnitSlow(int64_t queue_offset, const CqUnit& unit);
   void DropCursor();
 
   // --- the appender's hot state, first: at 10,000 queues a put touches

@@ -1,13 +1,35 @@
 #include "consumequeue/queue_directory.h"
 
-#include "absl/hash/hash.h"
-#include "absl/strings/string_view.h"
+#include <cstring>
+
 #include "consumequeue/consume_queue.h"
 
 namespace rmq {
 namespace {
 
 constexpr size_t kInitialCapacity = 64;
+constexpr uint64_t kSeed0 = 0xa0761d6478bd642f;  // wyhash's constants
+constexpr uint64_t kSeed1 = 0xe7037ed1a0b428db;
+
+uint64_t Load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+uint64_t Load32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// 64x64 -> 128-bit multiply, halves folded: every input bit reaches the low
+// bits the table indexes with.
+uint64_t Mix(uint64_t a, uint64_t b) {
+  const unsigned __int128 r = static_cast<unsigned __int128>(a ^ kSeed0) *
+                              static_cast<unsigned __int128>(b ^ kSeed1);
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
 
 }  // namespace
 
@@ -16,8 +38,27 @@ QueueDirectory::QueueDirectory() {
   current_.store(tables_.back().get(), std::memory_order_release);
 }
 
+// absl::HashOf took ~45 instructions per put (callgrind); topics are short,
+// so this reads them 8 bytes at a time (the last word overlapping, the
+// length mixed in first) in ~20.
 uint64_t QueueDirectory::Hash(std::string_view topic, int32_t queue_id) {
-  return absl::HashOf(absl::string_view(topic.data(), topic.size()), queue_id);
+  const char* p = topic.data();
+  const size_t n = topic.size();
+  uint64_t h = Mix(static_cast<uint64_t>(static_cast<uint32_t>(queue_id)), n);
+  if (n >= 8) {
+    size_t i = 0;
+    for (; i + 8 < n; i += 8) h = Mix(h, Load64(p + i));
+    return Mix(h, Load64(p + n - 8));
+  }
+  if (n >= 4) return Mix(h, Load32(p) << 32 | Load32(p + n - 4));
+  if (n > 0) {
+    const uint64_t w = static_cast<uint64_t>(static_cast<uint8_t>(p[0])) << 16 |
+                       static_cast<uint64_t>(static_cast<uint8_t>(p[n / 2]))
+                           << 8 |
+                       static_cast<uint8_t>(p[n - 1]);
+    return Mix(h, w);
+  }
+  return h;
 }
 
 ConsumeQueue* QueueDirectory::Find(std::string_view topic,

@@ -34,6 +34,8 @@ class QueueDirectory {
   ConsumeQueue* Find(std::string_view topic, int32_t queue_id) const;
   // `queue` must outlive the directory and not be in it yet.
   void Insert(ConsumeQueue* queue);
+  // Public for the tests of how it spreads keys over the slots.
+  static uint64_t Hash(std::string_view topic, int32_t queue_id);
 
  private:
   struct Slot {
@@ -47,7 +49,6 @@ class QueueDirectory {
     std::unique_ptr<Slot[]> slots;
   };
 
-  static uint64_t Hash(std::string_view topic, int32_t queue_id);
   static void Place(Table& table, uint64_t hash, ConsumeQueue* queue);
 
   std::atomic<const Table*> current_;
