@@ -50,6 +50,15 @@ uint32_t UpdateSliced(uint32_t c, const uint8_t* p, size_t n) {
     p += 8;
     n -= 8;
   }
+  if (n >= 4) {  // one slicing-by-4 step: the tail after a CLMUL fold
+    uint32_t lo;
+    std::memcpy(&lo, p, 4);
+    lo ^= c;
+    c = kTables[3][lo & 0xFF] ^ kTables[2][(lo >> 8) & 0xFF] ^
+        kTables[1][(lo >> 16) & 0xFF] ^ kTables[0][lo >> 24];
+    p += 4;
+    n -= 4;
+  }
   while (n-- > 0) c = kTables[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
   return c;
 }
