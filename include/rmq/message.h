@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -78,6 +79,12 @@ class MessageProperties {
 // map (the dispatch hot path). Same acceptance rules as Parse; last one wins.
 bool FindProperty(std::string_view serialized, std::string_view name,
                   std::string_view* value);
+// Several at once, in one pass (the put path): values[i] is set when
+// names[i] is found. Returns a mask with bit i set for each name found; at
+// most 32 names.
+uint32_t FindProperties(std::string_view serialized,
+                        std::span<const std::string_view> names,
+                        std::span<std::string_view> values);
 
 // A message as a producer hands it to the store. The store fills in the store
 // host, store timestamp and offsets, and sets the IPv6 sysflag bits itself.

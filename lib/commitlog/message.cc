@@ -191,11 +191,20 @@ MessageProperties MessageProperties::Parse(std::string_view text) {
 
 bool FindProperty(std::string_view serialized, std::string_view name,
                   std::string_view* value) {
-  bool found = false;
+  return FindProperties(serialized, std::span(&name, 1), std::span(value, 1)) !=
+         0;
+}
+
+uint32_t FindProperties(std::string_view serialized,
+                        std::span<const std::string_view> names,
+                        std::span<std::string_view> values) {
+  uint32_t found = 0;
   ForEachProperty(serialized, [&](std::string_view n, std::string_view v) {
-    if (n == name) {
-      *value = v;
-      found = true;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (n == names[i]) {
+        values[i] = v;
+        found |= 1u << i;
+      }
     }
   });
   return found;

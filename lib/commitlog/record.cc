@@ -238,7 +238,7 @@ int64_t EncodedRecordSize(const RecordFields& fields) {
                            fields.topic.size(), fields.properties.size());
 }
 
-absl::Status EncodeRecord(const RecordFields& fields, std::string* out) {
+absl::StatusOr<int64_t> CheckedRecordSize(const RecordFields& fields) {
   if (fields.topic.empty()) {
     return absl::InvalidArgumentError("topic is empty");
   }
@@ -258,10 +258,12 @@ absl::Status EncodeRecord(const RecordFields& fields, std::string* out) {
         "record size %d (body %d bytes) does not fit the int32 TOTALSIZE", size,
         fields.body.size()));
   }
+  return size;
+}
+
+void EncodeRecordTo(const RecordFields& fields, int64_t size, std::byte* out) {
   const bool v2 = TopicLengthWidth(fields.topic.size()) == 2;
-  const size_t start = out->size();
-  out->resize(start + static_cast<size_t>(size));
-  Writer w(reinterpret_cast<std::byte*>(out->data() + start));
+  Writer w(out);
   w.I32(static_cast<int32_t>(size));
   w.I32(v2 ? kMessageMagicV2 : kMessageMagic);
   w.I32(BodyCrc(AsBytes(fields.body)));
@@ -286,6 +288,15 @@ absl::Status EncodeRecord(const RecordFields& fields, std::string* out) {
   w.Bytes(fields.topic);
   w.I16(static_cast<int16_t>(fields.properties.size()));
   w.Bytes(fields.properties);
+}
+
+absl::Status EncodeRecord(const RecordFields& fields, std::string* out) {
+  absl::StatusOr<int64_t> size = CheckedRecordSize(fields);
+  if (!size.ok()) return size.status();
+  const size_t start = out->size();
+  out->resize(start + static_cast<size_t>(*size));
+  EncodeRecordTo(fields, *size,
+                 reinterpret_cast<std::byte*>(out->data() + start));
   return absl::OkStatus();
 }
 

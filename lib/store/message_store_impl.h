@@ -82,12 +82,21 @@ class MessageStore::Impl {
   }
 
   // store_put.cc
-  absl::Status CheckWritable() const;
+  absl::Status CheckWritable() const {
+    if (!shut_down_.load(std::memory_order_relaxed) && !config_.read_only &&
+        config_.broker_role != BrokerRole::kSlave && !tracker_.read_only()) {
+      return absl::OkStatus();  // inline: every put checks it twice
+    }
+    return WhyNotWritable();
+  }
+  absl::Status WhyNotWritable() const;
   struct Encoded;
-  // Appends the encoded record to `buffer` (one per batch) and fills `e`,
-  // which may point into `message`.
+  // Encodes the record into `buffer` (one per batch, per thread) at
+  // `offset`, growing it if needed, and fills `e`, which may point into
+  // `message`. The buffer never shrinks: growing it zero-fills, reusing it
+  // does not.
   absl::Status Encode(const MessageToStore& message, std::string* buffer,
-                      Encoded& e) const;
+                      size_t offset, Encoded& e) const;
   using Batch = absl::InlinedVector<Encoded, 1>;
   absl::Status AppendLocked(Batch& batch, std::string& buffer,
                             std::span<PutResult> out)

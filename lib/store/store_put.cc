@@ -26,19 +26,7 @@ struct MessageStore::Impl::Encoded {
   bool wait = true;            // WAIT property: wait for the flush
 };
 
-namespace {
-
-int32_t ParseDelayLevel(const std::string* value) {
-  if (value == nullptr) return 0;
-  int32_t level = 0;
-  auto [ptr, ec] =
-      std::from_chars(value->data(), value->data() + value->size(), level);
-  return ec == std::errc() ? level : 0;
-}
-
-}  // namespace
-
-absl::Status MessageStore::Impl::CheckWritable() const {
+absl::Status MessageStore::Impl::WhyNotWritable() const {
   if (shut_down_) return absl::FailedPreconditionError("store is shut down");
   if (config_.read_only) {
     return absl::FailedPreconditionError("store was opened read-only");
@@ -54,7 +42,8 @@ absl::Status MessageStore::Impl::CheckWritable() const {
 }
 
 absl::Status MessageStore::Impl::Encode(const MessageToStore& message,
-                                        std::string* buffer, Encoded& e) const {
+                                        std::string* buffer, size_t offset,
+                                        Encoded& e) const {
   e.topic = message.topic;
   e.queue_id = message.queue_id;
   // RocketMQ counts UTF-16 units; a string never has more of them than UTF-8
@@ -73,13 +62,22 @@ absl::Status MessageStore::Impl::Encode(const MessageToStore& message,
         " bytes exceeds maxMessageSize ", config_.max_message_size));
   }
   const int32_t tx = message.sys_flag & kSysFlagTransactionMask;
-  e.wait = message.wait_for_flush;
-  if (const std::string* wait = message.properties.Find(kPropertyWait)) {
-    e.wait = e.wait && *wait != "false";
-  }
   // Reused per thread: serializing allocates nothing in steady state.
   thread_local std::string serialized;
-  int32_t level = ParseDelayLevel(message.properties.Find(kPropertyDelayLevel));
+  message.properties.SerializeTo(&serialized);
+  // The properties the put needs, read in one pass from the serialized
+  // form, as RocketMQ's broker reads them (and as recovery will).
+  constexpr std::string_view kNames[] = {kPropertyWait, kPropertyDelayLevel,
+                                         kPropertyTags};
+  std::string_view values[std::size(kNames)];
+  const uint32_t found = FindProperties(serialized, kNames, values);
+  e.wait = message.wait_for_flush && !((found & 1) && values[0] == "false");
+  int32_t level = 0;
+  if (found & 2) {
+    auto [ptr, ec] = std::from_chars(
+        values[1].data(), values[1].data() + values[1].size(), level);
+    if (ec != std::errc()) level = 0;
+  }
   if (level > 0 &&
       (tx == kTransactionNotType || tx == kTransactionCommitType)) {
     level =
@@ -91,8 +89,6 @@ absl::Status MessageStore::Impl::Encode(const MessageToStore& message,
     e.topic = kScheduleTopic;
     e.queue_id = level - 1;
     e.scheduled = true;
-  } else {
-    message.properties.SerializeTo(&serialized);
   }
   RecordFields fields;
   fields.queue_id = e.queue_id;
@@ -106,11 +102,19 @@ absl::Status MessageStore::Impl::Encode(const MessageToStore& message,
   fields.body = message.body;
   fields.topic = e.topic;
   fields.properties = serialized;
-  e.offset = buffer->size();
-  RMQ_RETURN_IF_ERROR(EncodeRecord(fields, buffer));
-  e.size = buffer->size() - e.offset;
+  RMQ_ASSIGN_OR_RETURN(const int64_t size, CheckedRecordSize(fields));
+  e.offset = offset;
+  e.size = static_cast<size_t>(size);
+  if (buffer->size() < offset + e.size) buffer->resize(offset + e.size);
+  EncodeRecordTo(fields, size,
+                 reinterpret_cast<std::byte*>(buffer->data() + offset));
   if (e.scheduled) {
     e.properties_size = serialized.size();
+  } else if (e.topic != kScheduleTopic) {
+    // ComputeTagsCode's rule for every other topic, from the value found.
+    e.tags_code = (found & 4) && !values[2].empty()
+                      ? static_cast<int64_t>(JavaStringHash(values[2]))
+                      : 0;
   } else {
     e.tags_code = ComputeTagsCode(e.topic, serialized, 0, delay_levels_ms_);
   }
@@ -205,11 +209,12 @@ absl::Status MessageStore::Impl::Append(
   }
   Batch batch;
   thread_local std::string buffer;  // the batch's encoded records, reused
-  buffer.clear();
+  size_t used = 0;
   bool wait = false;
   for (const MessageToStore& message : messages) {
     Encoded& e = batch.emplace_back();
-    status = Encode(message, &buffer, e);
+    status = Encode(message, &buffer, used, e);
+    used += e.size;
     if (!status.ok()) {
       put_failures_.fetch_add(1, std::memory_order_relaxed);
       return status;

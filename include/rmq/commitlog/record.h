@@ -87,6 +87,11 @@ int64_t EncodedRecordSize(const RecordFields& fields);
 // empty or longer than 32767 bytes, or properties longer than 32767 bytes.
 absl::Status EncodeRecord(const RecordFields& fields, std::string* out);
 
+// EncodeRecord in two steps, for a caller with its own buffer: the checks
+// and the size, then the bytes (exactly that size, written to `out`).
+absl::StatusOr<int64_t> CheckedRecordSize(const RecordFields& fields);
+void EncodeRecordTo(const RecordFields& fields, int64_t size, std::byte* out);
+
 // Patches the fields that are only known under the append lock into an
 // encoded record.
 void PatchRecordPosition(std::span<std::byte> record, int64_t queue_offset,
