@@ -76,6 +76,23 @@ TEST_CASE("FindProperty agrees with Parse on the TV-16 inputs",
   }
 }
 
+TEST_CASE("FindProperties agrees with Parse for several names at once",
+          "[unit][message]") {
+  constexpr std::string_view kNames[] = {"a", "KEYS", "missing", "b", ""};
+  for (const ParseCase& c : Tv16Cases()) {
+    const std::string text = Props(c.input);
+    const MessageProperties parsed = MessageProperties::Parse(text);
+    std::string_view values[std::size(kNames)];
+    const uint32_t found = FindProperties(text, kNames, values);
+    for (size_t i = 0; i < std::size(kNames); ++i) {
+      INFO("input " << c.input << ", name " << kNames[i]);
+      const std::string* expected = parsed.Find(kNames[i]);
+      REQUIRE(((found >> i) & 1) == (expected != nullptr ? 1u : 0u));
+      if (expected != nullptr) CHECK(values[i] == *expected);
+    }
+  }
+}
+
 TEST_CASE("FindProperty finds every property of vector B", "[unit][message]") {
   const MessageProperties parsed = MessageProperties::Parse(tv::kPropertiesB);
   REQUIRE(parsed.entries().size() == 4);
