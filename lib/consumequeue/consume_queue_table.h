@@ -55,6 +55,20 @@ class ConsumeQueueTable {
   // Creates the queue (directory and first file) when it does not exist.
   absl::StatusOr<ConsumeQueue*> FindOrCreate(std::string_view topic,
                                              int32_t queue_id);
+  // The put path's lookup in steps (QueueDirectory::Probe): Start early,
+  // PrefetchQueue a little later, FindOrCreate(probe) last.
+  QueueDirectory::Probe StartFind(std::string_view topic,
+                                  int32_t queue_id) const {
+    return directory_.Start(topic, queue_id);
+  }
+  void PrefetchQueue(const QueueDirectory::Probe& probe) const {
+    directory_.PrefetchQueue(probe);
+  }
+  absl::StatusOr<ConsumeQueue*> FindOrCreate(
+      const QueueDirectory::Probe& probe) {
+    if (ConsumeQueue* found = directory_.Find(probe)) return found;
+    return FindOrCreate(probe.topic, probe.queue_id);
+  }
   void ForEach(const std::function<void(ConsumeQueue&)>& fn) const;
   int64_t size() const;
   int64_t max_phy_offset() const;  // max over queues, -1 if none

@@ -63,14 +63,35 @@ uint64_t QueueDirectory::Hash(std::string_view topic, int32_t queue_id) {
 
 ConsumeQueue* QueueDirectory::Find(std::string_view topic,
                                    int32_t queue_id) const {
+  return Find(Probe{topic, queue_id, Hash(topic, queue_id)});
+}
+
+QueueDirectory::Probe QueueDirectory::Start(std::string_view topic,
+                                            int32_t queue_id) const {
+  const Probe probe{topic, queue_id, Hash(topic, queue_id)};
   const Table* table = current_.load(std::memory_order_acquire);
-  const uint64_t hash = Hash(topic, queue_id);
-  for (size_t i = hash & table->mask;; i = (i + 1) & table->mask) {
+  __builtin_prefetch(&table->slots[probe.hash & table->mask]);
+  return probe;
+}
+
+void QueueDirectory::PrefetchQueue(const Probe& probe) const {
+  const Table* table = current_.load(std::memory_order_acquire);
+  const ConsumeQueue* queue = table->slots[probe.hash & table->mask].queue.load(
+      std::memory_order_acquire);
+  if (queue == nullptr) return;
+  // The appender's state spans the queue's first two cache lines.
+  __builtin_prefetch(queue);
+  __builtin_prefetch(reinterpret_cast<const char*>(queue) + 64);
+}
+
+ConsumeQueue* QueueDirectory::Find(const Probe& probe) const {
+  const Table* table = current_.load(std::memory_order_acquire);
+  for (size_t i = probe.hash & table->mask;; i = (i + 1) & table->mask) {
     const Slot& slot = table->slots[i];
     ConsumeQueue* queue = slot.queue.load(std::memory_order_acquire);
     if (queue == nullptr) return nullptr;  // tables are never full
-    if (slot.hash.load(std::memory_order_relaxed) == hash &&
-        queue->queue_id() == queue_id && queue->topic() == topic) {
+    if (slot.hash.load(std::memory_order_relaxed) == probe.hash &&
+        queue->queue_id() == probe.queue_id && queue->topic() == probe.topic) {
       return queue;
     }
   }
