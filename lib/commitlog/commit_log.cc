@@ -111,6 +111,10 @@ void CommitLog::Write(std::span<const std::byte> bytes) {
 void CommitLog::PopulateAhead(int64_t pos) {
   if (options_.populate_window <= 0 || pos < populate_mark_) return;
   allocator_->Populate(current_, pos + options_.populate_window);
+  // The window reaches past this segment: the next one's head, so the roll
+  // finds it faulted in.
+  const int64_t past_end = pos + options_.populate_window - current_->size();
+  if (past_end > 0) allocator_->PopulateNext(past_end);
   // Ask again when half the window is used, so the thread stays ahead.
   populate_mark_ = pos + options_.populate_window / 2;
 }
