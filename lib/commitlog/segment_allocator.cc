@@ -96,11 +96,9 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Take(
     auto settled = [this]()
                        ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !creating_; };
     mu_.Await(absl::Condition(&settled));
-    // Whatever head populating was asked for concerned this segment (or
-    // one that is discarded now).
-    next_populated_ = 0;
-    next_upto_ = 0;
     if (ready_from_ == from) {
+      // Its head is faulted in as far as PopulateNext got.
+      if (ready_.ok()) RememberHead(*ready_, next_populated_);
       result = std::move(ready_);
       ready_from_.reset();
       ready_ = absl::UnknownError("no segment");
@@ -115,6 +113,10 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Take(
     absl::Status removed = RemovePending();
     if (!removed.ok()) return removed;
     result = Create(from, options_.populate_first);  // the writer needs it
+    if (result.ok()) {
+      absl::MutexLock lock(&mu_);
+      RememberHead(*result, options_.populate_first);
+    }
   }
   if (result.ok() && options_.background) {
     absl::MutexLock lock(&mu_);
@@ -134,12 +136,23 @@ void SegmentAllocator::Populate(std::shared_ptr<MappedFile> file,
   if (!options_.background || file == nullptr) return;
   absl::MutexLock lock(&mu_);
   if (populate_file_ != file) {
+    // What was faulted in before the writer took it is not walked again.
+    populated_ = file == head_file_ ? head_populated_ : 0;
+    head_file_.reset();
     populate_file_ = std::move(file);
-    populated_ = 0;
     populate_upto_ = 0;
   }
   populate_upto_ =
       std::clamp<int64_t>(upto, populate_upto_, populate_file_->size());
+}
+
+void SegmentAllocator::RememberHead(std::shared_ptr<MappedFile> file,
+                                    int64_t populated) {
+  // Whatever head populating was asked for concerned this segment.
+  next_populated_ = 0;
+  next_upto_ = 0;
+  head_file_ = std::move(file);
+  head_populated_ = populated;
 }
 
 void SegmentAllocator::PopulateNext(int64_t upto) {

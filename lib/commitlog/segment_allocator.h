@@ -85,6 +85,9 @@ class SegmentAllocator {
   void Run(std::stop_token stop);
   void CreateRequested(int64_t from);
   bool HasPopulateWork() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // `file` was just taken with its first `populated` bytes faulted in.
+  void RememberHead(std::shared_ptr<MappedFile> file, int64_t populated)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   PopulateChunk NextPopulateChunk() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RunPopulate(const PopulateChunk& chunk);
   absl::Status RemovePending();
@@ -106,6 +109,10 @@ class SegmentAllocator {
   // to fault in once it is ready. Reset when a segment is taken.
   int64_t next_populated_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t next_upto_ ABSL_GUARDED_BY(mu_) = 0;
+  // The last segment taken and how much of its head was faulted in then,
+  // until its first Populate request (which starts past it).
+  std::shared_ptr<MappedFile> head_file_ ABSL_GUARDED_BY(mu_);
+  int64_t head_populated_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::jthread thread_;  // last: joins before the members above go away
 };
