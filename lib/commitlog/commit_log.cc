@@ -40,7 +40,15 @@ void CommitLog::PrepareNextSegment() {
   if (allocator_ == nullptr) return;
   std::shared_ptr<MappedFile> last = segments_.Last();
   if (last == nullptr) {
-    allocator_->Request(0);
+    // An empty log: the first put would wait for this segment and for its
+    // head to be faulted in (64 MiB: tens of ms), or share the CPU with the
+    // faulting. Done here, opening pays it instead. Best effort: on failure
+    // the first put tries again and reports it.
+    absl::Status created = Roll(nullptr);
+    if (!created.ok()) {
+      logger_.Log(LogLevel::kWarn, absl::StrCat("creating the first segment: ",
+                                                created.ToString()));
+    }
   } else if (last->IsFull() || last->free_space() < 64 * 1024) {
     allocator_->Request(last->end());
   }

@@ -53,7 +53,8 @@ class CommitLog {
 
   absl::Status Load();
   // Starts creating the segment the next append will need (call after
-  // recovery has set the end), so the first put does not create it.
+  // recovery has set the end), so the first put does not create it. An empty
+  // log gets its first segment now, synchronously.
   void PrepareNextSegment();
   // Stops pre-creating segments and deletes one created but never used.
   void StopAllocation() { allocator_.reset(); }
