@@ -61,6 +61,7 @@ absl::Status CommitLog::Roll(const std::shared_ptr<MappedFile>& current) {
   RMQ_RETURN_IF_ERROR(segments_.Append(next));
   current_ = std::move(next);
   populate_mark_ = 0;
+  next_requested_ = false;
   return absl::OkStatus();
 }
 
@@ -113,6 +114,14 @@ void CommitLog::Write(std::span<const std::byte> bytes) {
     std::memcpy(current_->bytes().data() + pos, bytes.data(), bytes.size());
   }
   current_->set_wrote(pos + static_cast<int64_t>(bytes.size()));
+  if (!next_requested_ && pos >= current_->size() / 2) {
+    // Not when the segment is taken: creating a 1 GiB segment (fallocate,
+    // fsync) right after an open or a roll competed with the first puts'
+    // syncs (10-20 ms of device time). Half a segment is still far more
+    // lead than creating one takes.
+    allocator_->Request(current_->end());
+    next_requested_ = true;
+  }
   PopulateAhead(pos + static_cast<int64_t>(bytes.size()));
 }
 

@@ -108,6 +108,8 @@ class CommitLog {
   std::shared_ptr<MappedFile> current_;
   // Position in current_ past which the writer asks for more populating.
   int64_t populate_mark_ = 0;
+  // The segment after current_ has been asked for.
+  bool next_requested_ = false;
 };
 
 }  // namespace rmq

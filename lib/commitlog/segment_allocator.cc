@@ -118,10 +118,6 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Take(
       RememberHead(*result, options_.populate_first);
     }
   }
-  if (result.ok() && options_.background) {
-    absl::MutexLock lock(&mu_);
-    requested_ = from + options_.file_size;
-  }
   return result;
 }
 

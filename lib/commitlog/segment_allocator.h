@@ -1,17 +1,16 @@
 #pragma once
 // Creates commit-log segments ahead of the writer (RocketMQ's
-// AllocateMappedFileService): when the writer takes segment X, segment X+size
-// is created and fully allocated (fallocate: never sparse) on a background
-// thread, so a roll never waits for the disk. Its first pages are faulted in
-// only once the writer nears the end of X (PopulateNext): faulting 64 MiB in
-// at creation, right after a roll or an open, took CPU from the writers while
-// they were busy (sync at 64 producers on 2 CPUs: 0.63 -> 0.81 of the
-// reference without it, docs/benchmarks.md) for a segment that a 1 GiB
-// distance later may not even be needed yet. The
-// same thread keeps faulting the writer's segment in ahead of it (Populate):
-// the first touch of a page of a fresh segment zero-fills it in the kernel,
-// which took over half the writer's time in slow 1 KiB runs
-// (docs/benchmarks.md).
+// AllocateMappedFileService): when the writer is half-way through segment X,
+// segment X+size is created and fully allocated (fallocate + fsync: never
+// sparse) on a background thread, so a roll never waits for the disk. Its first
+// pages are faulted in only once the writer nears the end of X (PopulateNext):
+// faulting 64 MiB in at creation, right after a roll or an open, took CPU from
+// the writers while they were busy (sync at 64 producers on 2 CPUs: 0.63 ->
+// 0.81 of the reference without it, docs/benchmarks.md) for a segment that a 1
+// GiB distance later may not even be needed yet. The same thread keeps faulting
+// the writer's segment in ahead of it (Populate): the first touch of a page of
+// a fresh segment zero-fills it in the kernel, which took over half the
+// writer's time in slow 1 KiB runs (docs/benchmarks.md).
 //
 // Thread-safety: thread-safe. Owns one thread, stopped by the destructor;
 // a created but untaken segment is deleted then (RocketMQ does the same).
@@ -56,8 +55,8 @@ class SegmentAllocator {
   SegmentAllocator& operator=(const SegmentAllocator&) = delete;
 
   // The segment starting at `from`: the pre-created one when it is ready (or
-  // being created: waits for it), else created now. Then asks the background
-  // thread for the next one.
+  // being created: waits for it), else created now. The caller asks for the
+  // next one (Request) when it wants it.
   absl::StatusOr<std::shared_ptr<MappedFile>> Take(int64_t from);
   // Asks the background thread for the segment at `from` before anyone
   // needs it (at open: the first segment of an empty store, or the next one).
