@@ -40,7 +40,15 @@ void CommitLog::PrepareNextSegment() {
   if (allocator_ == nullptr) return;
   std::shared_ptr<MappedFile> last = segments_.Last();
   if (last == nullptr) {
-    allocator_->Request(0);
+    // An empty log: the first put would wait for this segment and for its
+    // head to be faulted in (64 MiB: tens of ms), or share the CPU with the
+    // faulting. Done here, opening pays it instead. Best effort: on failure
+    // the first put tries again and reports it.
+    absl::Status created = Roll(nullptr);
+    if (!created.ok()) {
+      logger_.Log(LogLevel::kWarn, absl::StrCat("creating the first segment: ",
+                                                created.ToString()));
+    }
   } else if (last->IsFull() || last->free_space() < 64 * 1024) {
     allocator_->Request(last->end());
   }
@@ -53,6 +61,7 @@ absl::Status CommitLog::Roll(const std::shared_ptr<MappedFile>& current) {
   RMQ_RETURN_IF_ERROR(segments_.Append(next));
   current_ = std::move(next);
   populate_mark_ = 0;
+  next_requested_ = false;
   return absl::OkStatus();
 }
 
@@ -105,12 +114,24 @@ void CommitLog::Write(std::span<const std::byte> bytes) {
     std::memcpy(current_->bytes().data() + pos, bytes.data(), bytes.size());
   }
   current_->set_wrote(pos + static_cast<int64_t>(bytes.size()));
+  if (!next_requested_ && pos >= current_->size() / 2) {
+    // Not when the segment is taken: creating a 1 GiB segment (fallocate,
+    // fsync) right after an open or a roll competed with the first puts'
+    // syncs (10-20 ms of device time). Half a segment is still far more
+    // lead than creating one takes.
+    allocator_->Request(current_->end());
+    next_requested_ = true;
+  }
   PopulateAhead(pos + static_cast<int64_t>(bytes.size()));
 }
 
 void CommitLog::PopulateAhead(int64_t pos) {
   if (options_.populate_window <= 0 || pos < populate_mark_) return;
   allocator_->Populate(current_, pos + options_.populate_window);
+  // The window reaches past this segment: the next one's head, so the roll
+  // finds it faulted in.
+  const int64_t past_end = pos + options_.populate_window - current_->size();
+  if (past_end > 0) allocator_->PopulateNext(past_end);
   // Ask again when half the window is used, so the thread stays ahead.
   populate_mark_ = pos + options_.populate_window / 2;
 }

@@ -53,7 +53,8 @@ class CommitLog {
 
   absl::Status Load();
   // Starts creating the segment the next append will need (call after
-  // recovery has set the end), so the first put does not create it.
+  // recovery has set the end), so the first put does not create it. An empty
+  // log gets its first segment now, synchronously.
   void PrepareNextSegment();
   // Stops pre-creating segments and deletes one created but never used.
   void StopAllocation() { allocator_.reset(); }
@@ -107,6 +108,8 @@ class CommitLog {
   std::shared_ptr<MappedFile> current_;
   // Position in current_ past which the writer asks for more populating.
   int64_t populate_mark_ = 0;
+  // The segment after current_ has been asked for.
+  bool next_requested_ = false;
 };
 
 }  // namespace rmq

@@ -53,7 +53,7 @@ absl::Status SegmentAllocator::RemovePending() {
 }
 
 absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Create(
-    int64_t from) {
+    int64_t from, int64_t prefault) {
   MapOptions map_options;
   map_options.size = static_cast<uint64_t>(options_.file_size);
   map_options.create = true;
@@ -75,7 +75,7 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Create(
   }
   // Best effort, like the populating that follows the writer.
   const uint64_t first = static_cast<uint64_t>(
-      std::clamp<int64_t>(options_.populate_first, 0, options_.file_size));
+      std::clamp<int64_t>(prefault, 0, options_.file_size));
   absl::Status faulted = region->Prefault(0, first);
   if (!faulted.ok()) {
     logger_.Log(LogLevel::kWarn,
@@ -97,6 +97,8 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Take(
                        ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !creating_; };
     mu_.Await(absl::Condition(&settled));
     if (ready_from_ == from) {
+      // Its head is faulted in as far as PopulateNext got.
+      if (ready_.ok()) RememberHead(*ready_, next_populated_);
       result = std::move(ready_);
       ready_from_.reset();
       ready_ = absl::UnknownError("no segment");
@@ -110,11 +112,11 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Take(
   if (!result.ok()) {
     absl::Status removed = RemovePending();
     if (!removed.ok()) return removed;
-    result = Create(from);
-  }
-  if (result.ok() && options_.background) {
-    absl::MutexLock lock(&mu_);
-    requested_ = from + options_.file_size;
+    result = Create(from, options_.populate_first);  // the writer needs it
+    if (result.ok()) {
+      absl::MutexLock lock(&mu_);
+      RememberHead(*result, options_.populate_first);
+    }
   }
   return result;
 }
@@ -130,12 +132,36 @@ void SegmentAllocator::Populate(std::shared_ptr<MappedFile> file,
   if (!options_.background || file == nullptr) return;
   absl::MutexLock lock(&mu_);
   if (populate_file_ != file) {
+    // What was faulted in before the writer took it is not walked again.
+    populated_ = file == head_file_ ? head_populated_ : 0;
+    head_file_.reset();
     populate_file_ = std::move(file);
-    populated_ = 0;
     populate_upto_ = 0;
   }
   populate_upto_ =
       std::clamp<int64_t>(upto, populate_upto_, populate_file_->size());
+}
+
+void SegmentAllocator::RememberHead(std::shared_ptr<MappedFile> file,
+                                    int64_t populated) {
+  // Whatever head populating was asked for concerned this segment.
+  next_populated_ = 0;
+  next_upto_ = 0;
+  head_file_ = std::move(file);
+  head_populated_ = populated;
+}
+
+void SegmentAllocator::PopulateNext(int64_t upto) {
+  if (!options_.background) return;
+  absl::MutexLock lock(&mu_);
+  const int64_t limit = std::min(options_.populate_first, options_.file_size);
+  next_upto_ = std::clamp<int64_t>(upto, next_upto_, limit);
+}
+
+bool SegmentAllocator::HasPopulateWork() const {
+  return (populate_file_ != nullptr && populated_ < populate_upto_) ||
+         (ready_from_.has_value() && ready_.ok() &&
+          next_populated_ < next_upto_);
 }
 
 SegmentAllocator::PopulateChunk SegmentAllocator::NextPopulateChunk() {
@@ -143,7 +169,18 @@ SegmentAllocator::PopulateChunk SegmentAllocator::NextPopulateChunk() {
   // that the madvise call is cheap beside the faults it takes.
   constexpr int64_t kChunk = 4 << 20;
   PopulateChunk chunk;
-  if (populate_file_ == nullptr || populated_ >= populate_upto_) return chunk;
+  if (populate_file_ == nullptr || populated_ >= populate_upto_) {
+    // The writer's segment is done: the next one's head, if asked for.
+    if (!ready_from_.has_value() || !ready_.ok() ||
+        next_populated_ >= next_upto_) {
+      return chunk;
+    }
+    chunk.file = *ready_;
+    chunk.begin = next_populated_;
+    chunk.end = std::min(chunk.begin + kChunk, next_upto_);
+    next_populated_ = chunk.end;
+    return chunk;
+  }
   // Pages the writer has already passed fault in by themselves.
   chunk.begin = std::max(populated_, populate_file_->wrote());
   chunk.end = std::min(chunk.begin + kChunk, populate_upto_);
@@ -168,7 +205,8 @@ void SegmentAllocator::RunPopulate(const PopulateChunk& chunk) {
 }
 
 void SegmentAllocator::CreateRequested(int64_t from) {
-  auto created = Create(from);
+  // Its head is faulted in later, when the writer nears it (PopulateNext).
+  auto created = Create(from, 0);
   if (!created.ok()) {
     logger_.Log(LogLevel::kWarn,
                 absl::StrCat("pre-creating segment ", from, ": ",
@@ -189,8 +227,7 @@ void SegmentAllocator::Run(std::stop_token stop) {
     {
       absl::MutexLock lock(&mu_);
       auto has_work = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stopping_ || requested_.has_value() ||
-               (populate_file_ != nullptr && populated_ < populate_upto_);
+        return stopping_ || requested_.has_value() || HasPopulateWork();
       };
       mu_.Await(absl::Condition(&has_work));
       if (stopping_ || stop.stop_requested()) return;

@@ -1,12 +1,16 @@
 #pragma once
 // Creates commit-log segments ahead of the writer (RocketMQ's
-// AllocateMappedFileService): when the writer takes segment X, segment X+size
-// is created, fully allocated (fallocate: never sparse) and its first pages
-// faulted in on a background thread, so a roll never waits for the disk. The
-// same thread keeps faulting the writer's segment in ahead of it (Populate):
-// the first touch of a page of a fresh segment zero-fills it in the kernel,
-// which took over half the writer's time in slow 1 KiB runs
-// (docs/benchmarks.md).
+// AllocateMappedFileService): when the writer is half-way through segment X,
+// segment X+size is created and fully allocated (fallocate + fsync: never
+// sparse) on a background thread, so a roll never waits for the disk. Its first
+// pages are faulted in only once the writer nears the end of X (PopulateNext):
+// faulting 64 MiB in at creation, right after a roll or an open, took CPU from
+// the writers while they were busy (sync at 64 producers on 2 CPUs: 0.63 ->
+// 0.81 of the reference without it, docs/benchmarks.md) for a segment that a 1
+// GiB distance later may not even be needed yet. The same thread keeps faulting
+// the writer's segment in ahead of it (Populate): the first touch of a page of
+// a fresh segment zero-fills it in the kernel, which took over half the
+// writer's time in slow 1 KiB runs (docs/benchmarks.md).
 //
 // Thread-safety: thread-safe. Owns one thread, stopped by the destructor;
 // a created but untaken segment is deleted then (RocketMQ does the same).
@@ -36,7 +40,8 @@ struct SegmentAllocatorOptions {
   // second write of every segment, in the background.
   bool write_zeros = false;
   bool background = true;  // false: create synchronously (read-only, tests)
-  // Bytes of each new segment faulted in when it is created (0: none).
+  // Bytes of a segment faulted in when the writer needs it at once (created
+  // by Take), and at most by PopulateNext for a pre-created one (0: none).
   int64_t populate_first = 0;
 };
 
@@ -50,8 +55,8 @@ class SegmentAllocator {
   SegmentAllocator& operator=(const SegmentAllocator&) = delete;
 
   // The segment starting at `from`: the pre-created one when it is ready (or
-  // being created: waits for it), else created now. Then asks the background
-  // thread for the next one.
+  // being created: waits for it), else created now. The caller asks for the
+  // next one (Request) when it wants it.
   absl::StatusOr<std::shared_ptr<MappedFile>> Take(int64_t from);
   // Asks the background thread for the segment at `from` before anyone
   // needs it (at open: the first segment of an empty store, or the next one).
@@ -60,6 +65,10 @@ class SegmentAllocator {
   // (a position in the file), a chunk at a time between segment creations.
   // Replaces the request for an earlier file; best effort.
   void Populate(std::shared_ptr<MappedFile> file, int64_t upto);
+  // Asks the background thread to fault in the first `upto` bytes (at most
+  // populate_first) of the pre-created next segment, after any Populate
+  // work: the writer will roll into it soon. Best effort.
+  void PopulateNext(int64_t upto);
 
  private:
   // One chunk of a Populate request.
@@ -69,9 +78,15 @@ class SegmentAllocator {
     int64_t end = 0;
   };
 
-  absl::StatusOr<std::shared_ptr<MappedFile>> Create(int64_t from);
+  // Creates the segment at `from` and faults in its first `prefault` bytes.
+  absl::StatusOr<std::shared_ptr<MappedFile>> Create(int64_t from,
+                                                     int64_t prefault);
   void Run(std::stop_token stop);
   void CreateRequested(int64_t from);
+  bool HasPopulateWork() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // `file` was just taken with its first `populated` bytes faulted in.
+  void RememberHead(std::shared_ptr<MappedFile> file, int64_t populated)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   PopulateChunk NextPopulateChunk() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RunPopulate(const PopulateChunk& chunk);
   absl::Status RemovePending();
@@ -89,6 +104,14 @@ class SegmentAllocator {
   std::shared_ptr<MappedFile> populate_file_ ABSL_GUARDED_BY(mu_);
   int64_t populated_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t populate_upto_ ABSL_GUARDED_BY(mu_) = 0;
+  // The pre-created segment's head: [next_populated_, next_upto_) is still
+  // to fault in once it is ready. Reset when a segment is taken.
+  int64_t next_populated_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t next_upto_ ABSL_GUARDED_BY(mu_) = 0;
+  // The last segment taken and how much of its head was faulted in then,
+  // until its first Populate request (which starts past it).
+  std::shared_ptr<MappedFile> head_file_ ABSL_GUARDED_BY(mu_);
+  int64_t head_populated_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::jthread thread_;  // last: joins before the members above go away
 };

@@ -57,12 +57,14 @@ void CommitLogFlusher::Run(std::stop_token stop) {
   absl::Time last_thorough = absl::Now();
   while (!stop.stop_requested()) {
     if (policy_.sync) {
-      // Sleep until a writer waits (or a deadline needs enforcing).
+      // Sleep until a writer waits for unsynced data (or a callback's
+      // deadline needs enforcing). Like a plain group commit, the next sync
+      // starts as soon as the previous one returns if a writer is waiting.
       const absl::Duration idle =
           std::min(absl::Milliseconds(10),
                    std::max(absl::ZeroDuration(),
                             tracker_.NextDeadline() - absl::Now()));
-      if (!tracker_.HasWaiters()) tracker_.WaitForWork(idle);
+      tracker_.WaitForWork(idle);
       if (stop.stop_requested()) break;
       // A failure has already turned the store read-only and failed waiters.
       FlushIfDirty(0).IgnoreError();

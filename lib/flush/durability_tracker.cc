@@ -1,5 +1,6 @@
 #include "flush/durability_tracker.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "base/check.h"
@@ -36,14 +37,15 @@ void DurabilityTracker::Committed(int64_t end, int64_t store_timestamp) {
 void DurabilityTracker::Flushed(int64_t end) {
   RMQ_CHECK(end <= committed_.load(), "flushed past committed");
   if (end <= flushed_.load()) return;
-  flushed_.store(end, std::memory_order_release);
   CompleteUpTo(end);
 }
 
 void DurabilityTracker::CompleteUpTo(int64_t end) {
   std::vector<Done> done;
   {
+    // Stored under mu_: releasing it is what wakes the blocking waiters.
     absl::MutexLock lock(&mu_);
+    flushed_.store(end, std::memory_order_release);
     while (!waiters_.empty() && waiters_.front().end <= end) {
       done.push_back(std::move(waiters_.front().done));
       waiters_.pop_front();
@@ -57,16 +59,33 @@ void DurabilityTracker::AddWaiter(int64_t end, absl::Time deadline, Done done) {
     absl::MutexLock lock(&mu_);
     if (end > flushed_.load() && !read_only_.load()) {
       waiters_.push_back(Waiter{end, deadline, std::move(done)});
-      woken_ = true;
+      wanted_ = std::max(wanted_, end);
       return;
     }
   }
   std::move(done)(read_only_.load() && end > flushed_.load());
 }
 
-bool DurabilityTracker::HasWaiters() const {
+bool DurabilityTracker::WaitFlushed(int64_t end, absl::Time deadline) {
   absl::MutexLock lock(&mu_);
-  return !waiters_.empty();
+  const uint64_t epoch = fail_epoch_;
+  wanted_ = std::max(wanted_, end);
+  // Evaluated by whichever thread releases mu_ (the flusher after storing
+  // flushed_, or the waiter woken before us), so no one wakes us in a loop.
+  auto settled = [this, end, epoch]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return flushed_.load(std::memory_order_relaxed) >= end ||
+           read_only_.load(std::memory_order_relaxed) || fail_epoch_ != epoch;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&settled), deadline);
+  return flushed_.load(std::memory_order_relaxed) < end;
+}
+
+bool DurabilityTracker::SyncWantedLocked() const {
+  const int64_t flushed = flushed_.load(std::memory_order_relaxed);
+  // committed_ is read without mu_, but a waiter registers only after its
+  // data is committed, so a new wanted_ never waits for a later commit.
+  return wanted_ > flushed && !read_only_.load() &&
+         committed_.load(std::memory_order_acquire) > flushed;
 }
 
 absl::Time DurabilityTracker::NextDeadline() const {
@@ -97,6 +116,7 @@ void DurabilityTracker::FailWaiters() {
   {
     absl::MutexLock lock(&mu_);
     all.swap(waiters_);
+    ++fail_epoch_;
   }
   for (Waiter& w : all) std::move(w.done)(true);
 }
@@ -118,7 +138,9 @@ absl::Status DurabilityTracker::read_only_reason() const {
 
 bool DurabilityTracker::WaitForWork(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return woken_; };
+  auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return woken_ || SyncWantedLocked();
+  };
   const bool result = mu_.AwaitWithTimeout(absl::Condition(&woken), timeout);
   woken_ = false;
   return result;

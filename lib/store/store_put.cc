@@ -6,7 +6,6 @@
 #include <charconv>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "base/java_hash.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
@@ -193,14 +192,8 @@ absl::Status MessageStore::Impl::AppendLocked(Batch& batch, std::string& buffer,
 }
 
 void MessageStore::Impl::WaitDurable(int64_t end, bool* timed_out) {
-  absl::Notification done;
-  tracker_.AddWaiter(
-      end, absl::Now() + absl::Milliseconds(config_.sync_flush_timeout),
-      [&done, timed_out](bool expired) {
-        *timed_out = expired;
-        done.Notify();
-      });
-  done.WaitForNotification();
+  *timed_out = tracker_.WaitFlushed(
+      end, absl::Now() + absl::Milliseconds(config_.sync_flush_timeout));
 }
 
 absl::Status MessageStore::Impl::Append(

@@ -389,8 +389,9 @@ TEST_CASE("segments are populated ahead of the writer, best effort",
     }
   };
   put_segment();
-  // Every segment is faulted in when it is created (in the background), and
-  // the one being written again ahead of the writer.
+  // Every segment is faulted in: when the writer takes it at once, or, when
+  // pre-created in the background, once the writer nears it; and the one
+  // being written again ahead of the writer.
   const int64_t segments = acked.back().physical_offset.value() /
                                config.mapped_file_size_commit_log +
                            1;
