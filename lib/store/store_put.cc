@@ -87,7 +87,7 @@ absl::Status MessageStore::Impl::Encode(const MessageToStore& message,
     MessageProperties properties = message.properties;
     properties.Set(kPropertyRealTopic, e.topic);
     properties.Set(kPropertyRealQueueId, std::to_string(e.queue_id));
-    properties.SerializeTo(&serialized);
+    properties.SerializeTo(&serialized);  // values[] are stale from here
     e.topic = kScheduleTopic;
     e.queue_id = level - 1;
     e.scheduled = true;
