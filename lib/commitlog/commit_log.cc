@@ -27,7 +27,7 @@ absl::Status CommitLog::Load() {
                                 .file_size = segments_.file_size(),
                                 .write_zeros = options_.warm_segments,
                                 .background = options_.background_allocation,
-                                .populate_first = options_.populate_window},
+                                .populate_first = PopulateWindow()},
         fs_, logger_);
     if (options_.write_buffer_bytes > 0) {
       buffer_ = std::make_unique<WriteBuffer>(options_.write_buffer_bytes);
@@ -125,15 +125,25 @@ void CommitLog::Write(std::span<const std::byte> bytes) {
   PopulateAhead(pos + static_cast<int64_t>(bytes.size()));
 }
 
+int64_t CommitLog::PopulateWindow() const {
+  // The write-buffer path writes the files with pwrite, never through the
+  // mapping: faulting its pages in ahead only zero-filled pages the commit
+  // then overwrote (perf: 0.19 s of 0.34 s on the second CPU), and left them
+  // mapped writable, so every flush write-protected them one TLB-shootdown
+  // IPI at a time.
+  return options_.write_buffer_bytes > 0 ? 0 : options_.populate_window;
+}
+
 void CommitLog::PopulateAhead(int64_t pos) {
-  if (options_.populate_window <= 0 || pos < populate_mark_) return;
-  allocator_->Populate(current_, pos + options_.populate_window);
+  const int64_t window = PopulateWindow();
+  if (window <= 0 || pos < populate_mark_) return;
+  allocator_->Populate(current_, pos + window);
   // The window reaches past this segment: the next one's head, so the roll
   // finds it faulted in.
-  const int64_t past_end = pos + options_.populate_window - current_->size();
+  const int64_t past_end = pos + window - current_->size();
   if (past_end > 0) allocator_->PopulateNext(past_end);
   // Ask again when half the window is used, so the thread stays ahead.
-  populate_mark_ = pos + options_.populate_window / 2;
+  populate_mark_ = pos + window / 2;
 }
 
 int64_t CommitLog::WrittenOffset() const { return segments_.MaxOffset(); }

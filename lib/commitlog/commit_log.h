@@ -33,7 +33,8 @@ struct CommitLogOptions {
   int64_t write_buffer_bytes = 0;
   // How far ahead of the writer the allocator's thread faults the current
   // segment in (0: never), so the writer does not zero-fill fresh pages
-  // itself. 64 MiB is ~60 ms of 1 KiB appends at full speed here.
+  // itself. 64 MiB is ~60 ms of 1 KiB appends at full speed here. Unused
+  // on the write-buffer path (it does not write through the mapping).
   int64_t populate_window = 64 << 20;
 };
 
@@ -97,6 +98,8 @@ class CommitLog {
  private:
   absl::Status Roll(const std::shared_ptr<MappedFile>& current);
   void PopulateAhead(int64_t pos);
+  // options_.populate_window on the mmap path, 0 on the write-buffer path.
+  int64_t PopulateWindow() const;
 
   const CommitLogOptions options_;
   FileSystem& fs_;

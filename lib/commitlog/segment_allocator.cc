@@ -76,7 +76,8 @@ absl::StatusOr<std::shared_ptr<MappedFile>> SegmentAllocator::Create(
   // Best effort, like the populating that follows the writer.
   const uint64_t first = static_cast<uint64_t>(
       std::clamp<int64_t>(prefault, 0, options_.file_size));
-  absl::Status faulted = region->Prefault(0, first);
+  absl::Status faulted =
+      first > 0 ? region->Prefault(0, first) : absl::OkStatus();
   if (!faulted.ok()) {
     logger_.Log(LogLevel::kWarn,
                 absl::StrCat("populating a new segment: ", faulted.ToString()));

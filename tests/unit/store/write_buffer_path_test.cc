@@ -62,6 +62,26 @@ TEST_CASE("write-buffer path: a message is readable once Put returns",
   CheckClean(config);
 }
 
+TEST_CASE("write-buffer path: segments are never faulted in ahead",
+          "[store][writebuffer]") {
+  // The mmap path populates ahead of the writer; this path writes with
+  // pwrite, so populating would only zero-fill pages the commit overwrites.
+  using Op = testing::FaultInjectionFileSystem::Op;
+  auto faults =
+      std::make_shared<testing::FaultInjectionFileSystem>(NewMemFileSystem());
+  StoreConfig config = BufferedConfig(faults, "/store");
+  const std::string body(1000, 'b');
+  {
+    auto store = MustOpen(config);
+    for (int i = 0; i < 150; ++i) {  // past two segments of 64 KiB
+      REQUIRE_OK(store->Put(Message("WB", 0, body)));
+    }
+    REQUIRE_OK(store->Shutdown());  // joins the allocator's thread
+  }
+  CHECK(faults->Calls(Op::kPrefault) == 0);
+  CHECK(faults->Calls(Op::kWrite) > 0);
+}
+
 TEST_CASE("write-buffer path: rolls, a small ring and 4 producers stay clean",
           "[store][writebuffer]") {
   testing::TempDir dir;
