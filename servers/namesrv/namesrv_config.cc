@@ -1,45 +1,44 @@
 #include "namesrv/namesrv_config.h"
 
-#include <charconv>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <map>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace rmq::namesrv {
 namespace {
+
+constexpr int kIntMax = std::numeric_limits<int>::max();
 
 std::string Env(const char* name) {
   const char* value = std::getenv(name);
   return value != nullptr ? value : "";
 }
 
-absl::Status Bad(const PropertiesFile& file, const PropertyEntry& e,
-                 const std::string& expected) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      PropertyErrorPrefix(file, e), "'", e.value, "' is not ", expected));
+// The store's Java-style parsers (rmq/properties.h), with the file, line and
+// key in front of their message.
+absl::Status Refused(const PropertiesFile& file, const PropertyEntry& e,
+                     const absl::Status& why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(PropertyErrorPrefix(file, e), why.message()));
 }
 
 absl::Status SetInt(const PropertiesFile& file, const PropertyEntry& e, int min,
-                    int* out) {
-  int value = 0;
-  auto [ptr, ec] =
-      std::from_chars(e.value.data(), e.value.data() + e.value.size(), value);
-  if (e.value.empty() || ec != std::errc() ||
-      ptr != e.value.data() + e.value.size() || value < min) {
-    return Bad(file, e, absl::StrCat("an integer >= ", min));
-  }
-  *out = value;
+                    int max, int* out) {
+  absl::StatusOr<int64_t> value =
+      ParseJavaInteger(TrimPropertyValue(e.value), min, max);
+  if (!value.ok()) return Refused(file, e, value.status());
+  *out = static_cast<int>(*value);
   return absl::OkStatus();
 }
 
 absl::Status SetBool(const PropertiesFile& file, const PropertyEntry& e,
                      bool* out) {
-  const std::string v = absl::AsciiStrToLower(e.value);
-  if (v != "true" && v != "false") return Bad(file, e, "true or false");
-  *out = v == "true";
+  absl::StatusOr<bool> value = ParsePropertyBool(TrimPropertyValue(e.value));
+  if (!value.ok()) return Refused(file, e, value.status());
+  *out = *value;
   return absl::OkStatus();
 }
 
@@ -76,20 +75,20 @@ absl::StatusOr<NamesrvConfig> LoadNamesrvConfig(
        }},
       {"rmqListenHost",
        [&](const PropertyEntry& e) {
-         c.listen_host = e.value;
+         c.listen_host = std::string(TrimPropertyValue(e.value));
          return absl::OkStatus();
        }},
       {"listenPort",
        [&](const PropertyEntry& e) {
-         return SetInt(*file, e, 0, &c.listen_port);
+         return SetInt(*file, e, 0, 65535, &c.listen_port);
        }},
       {"serverWorkerThreads",
        [&](const PropertyEntry& e) {
-         return SetInt(*file, e, 1, &c.server_worker_threads);
+         return SetInt(*file, e, 1, kIntMax, &c.server_worker_threads);
        }},
       {"rmqBrokerExpiredSeconds",
        [&](const PropertyEntry& e) {
-         return SetInt(*file, e, 1, &expiry_seconds);
+         return SetInt(*file, e, 1, kIntMax, &expiry_seconds);
        }},
   };
   // Keys RocketMQ's namesrv accepts that have no effect here.
@@ -121,10 +120,6 @@ absl::StatusOr<NamesrvConfig> LoadNamesrvConfig(
                                        ": unknown key '", e.key,
                                        "' (ignored)"));
     }
-  }
-  if (c.listen_port > 65535) {
-    const PropertyEntry* e = file->Find("listenPort");
-    return Bad(*file, *e, "a port (0-65535)");
   }
   c.broker_expiry = absl::Seconds(expiry_seconds);
   return c;
