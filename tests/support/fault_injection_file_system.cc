@@ -39,6 +39,14 @@ class FaultControls {
     absl::MutexLock lock(&mu_);
     return ops_[Index(op)].calls;
   }
+  bool AwaitCalls(Op op, int n, absl::Duration timeout) const {
+    absl::MutexLock lock(&mu_);
+    auto reached = [this, op, n]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return ops_[Index(op)].calls >= n;
+    };
+    // Consume's unlock re-evaluates the condition: no polling.
+    return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
+  }
 
   // Counts a call of `op`; returns the error to inject, or OK.
   absl::Status Consume(Op op) {
@@ -192,6 +200,11 @@ void FaultInjectionFileSystem::ShortWriteNext() { controls_->ShortWriteNext(); }
 void FaultInjectionFileSystem::Clear() { controls_->Clear(); }
 int FaultInjectionFileSystem::Calls(Op op) const {
   return controls_->Calls(op);
+}
+
+bool FaultInjectionFileSystem::AwaitCalls(Op op, int n,
+                                          absl::Duration timeout) const {
+  return controls_->AwaitCalls(op, n, timeout);
 }
 
 absl::StatusOr<std::unique_ptr<MappedRegion>> FaultInjectionFileSystem::Map(

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "rmq/io/file_system.h"
 
 namespace rmq::testing {
@@ -54,6 +55,9 @@ class FaultInjectionFileSystem : public FileSystem {
   void Clear();
   // Calls of `op` so far, failed ones included.
   int Calls(Op op) const;
+  // Waits until `op` was called at least `n` times (from any thread), at
+  // most `timeout`; returns whether it was.
+  bool AwaitCalls(Op op, int n, absl::Duration timeout) const;
 
   std::shared_ptr<FileSystem> base() const { return base_; }
 

@@ -2,7 +2,6 @@
 // corrupted files, and I/O faults.
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -395,13 +394,8 @@ TEST_CASE("segments are populated ahead of the writer, best effort",
   const int64_t segments = acked.back().physical_offset.value() /
                                config.mapped_file_size_commit_log +
                            1;
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (faults->Calls(Op::kPrefault) < segments &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  CHECK(faults->Calls(Op::kPrefault) >= segments);
+  CHECK(faults->AwaitCalls(Op::kPrefault, static_cast<int>(segments),
+                           absl::Seconds(10)));
 
   // When populating fails, appends go on: it is only an optimization.
   faults->FailAfter(Op::kPrefault, 0, absl::InternalError("madvise: EIO"));
