@@ -81,7 +81,7 @@ IndexService::~IndexService() = default;
 
 absl::StatusOr<int> IndexService::Load(bool last_exit_ok,
                                        int64_t index_checkpoint_timestamp) {
-  absl::MutexLock lock(&mu_);
+  FastWriterLock lock(&mu_);
   files_.clear();
   if (!fs_.Exists(options_.dir)) {
     if (options_.writable) RMQ_RETURN_IF_ERROR(fs_.CreateDirs(options_.dir));
@@ -199,12 +199,19 @@ absl::Status IndexService::PutKey(std::string_view topic, std::string_view key,
       absl::StrCat(options_.dir.string(), ": a new index file is full"));
 }
 
-absl::Status IndexService::BuildIndex(const RecordView& record) {
-  absl::MutexLock lock(&mu_);
+absl::Status IndexService::BuildIndex(std::span<const RecordView> records) {
+  FastWriterLock lock(&mu_);
   if (!options_.writable) {
     return absl::FailedPreconditionError(
         absl::StrCat(options_.dir.string(), ": index service is read-only"));
   }
+  for (const RecordView& record : records) {
+    RMQ_RETURN_IF_ERROR(BuildIndexLocked(record));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IndexService::BuildIndexLocked(const RecordView& record) {
   RMQ_ASSIGN_OR_RETURN(const IndexFile* newest, WritableFile());
   const IndexHeader& header = newest->header();
   if (record.physical_offset < header.end_phy_offset) return absl::OkStatus();
@@ -241,7 +248,7 @@ IndexQueryResult IndexService::QueryOffsets(std::string_view topic,
                                             int64_t begin, int64_t end) const {
   IndexQueryResult result;
   const std::string index_key = absl::StrCat(AsAbsl(topic), "#", AsAbsl(key));
-  absl::ReaderMutexLock lock(&mu_);
+  FastReaderLock lock(&mu_);
   if (files_.empty()) return result;
   result.last_update_timestamp = files_.back()->header().end_timestamp;
   result.last_update_phy_offset = files_.back()->header().end_phy_offset;
@@ -257,7 +264,7 @@ IndexQueryResult IndexService::QueryOffsets(std::string_view topic,
 }
 
 int64_t IndexService::LastIndexedPhyOffset() const {
-  absl::ReaderMutexLock lock(&mu_);
+  FastReaderLock lock(&mu_);
   if (files_.empty()) return -1;
   const IndexHeader& newest = files_.back()->header();
   if (newest.index_count > 1) return newest.end_phy_offset;
@@ -270,7 +277,7 @@ int64_t IndexService::LastIndexedPhyOffset() const {
 }
 
 absl::Status IndexService::Flush() {
-  absl::MutexLock lock(&mu_);
+  FastWriterLock lock(&mu_);
   for (const std::unique_ptr<IndexFile>& file : files_) {
     RMQ_RETURN_IF_ERROR(file->Flush());
   }
@@ -278,7 +285,7 @@ absl::Status IndexService::Flush() {
 }
 
 absl::Status IndexService::DeleteFilesBelow(int64_t min_phy_offset) {
-  absl::MutexLock lock(&mu_);
+  FastWriterLock lock(&mu_);
   // Oldest first, never the newest, stopping at the first file to keep.
   while (files_.size() > 1 &&
          files_.front()->header().end_phy_offset < min_phy_offset) {
@@ -296,12 +303,12 @@ absl::Status IndexService::DeleteFilesBelow(int64_t min_phy_offset) {
 
 void IndexService::set_on_file_full(
     std::function<void(int64_t end_timestamp)> callback) {
-  absl::MutexLock lock(&mu_);
+  FastWriterLock lock(&mu_);
   on_file_full_ = std::move(callback);
 }
 
 int IndexService::FileCount() const {
-  absl::ReaderMutexLock lock(&mu_);
+  FastReaderLock lock(&mu_);
   return static_cast<int>(files_.size());
 }
 

@@ -1,5 +1,7 @@
 #include "store/index_builder.h"
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "rmq/commitlog/record.h"
 
@@ -39,32 +41,46 @@ bool IndexBuilder::IndexAvailable() {
       return false;
     }
     std::span<const std::byte> bytes = slice->bytes;
+    std::vector<RecordView> batch;
+    batch.reserve(kBatchRecords);
     while (!bytes.empty()) {
-      absl::StatusOr<RecordView> record = DecodeRecord(bytes);
-      if (!record.ok()) {
-        // Cannot happen below the committed watermark unless the file was
-        // damaged under us; skip to the next segment rather than spin.
-        logger_.Log(LogLevel::kError,
-                    absl::StrCat("index builder: record at ", offset, ": ",
-                                 record.status().ToString()));
-        const int64_t size = log_.file_size();
-        offset = offset - offset % size + size;
-        break;
+      // Decodes up to a batch, stopping at the segment's blank tail or at a
+      // record that does not decode (cannot happen below the committed
+      // watermark unless the file was damaged under us: skip to the next
+      // segment rather than spin).
+      batch.clear();
+      int64_t batch_bytes = 0;
+      bool segment_done = false;
+      while (!bytes.empty() && batch.size() < kBatchRecords) {
+        absl::StatusOr<RecordView> record = DecodeRecord(bytes);
+        if (!record.ok()) {
+          logger_.Log(
+              LogLevel::kError,
+              absl::StrCat("index builder: record at ", offset + batch_bytes,
+                           ": ", record.status().ToString()));
+        }
+        if (!record.ok() || record->is_blank()) {
+          segment_done = true;
+          break;
+        }
+        batch_bytes += record->total_size;
+        bytes = bytes.subspan(record->total_size);
+        batch.push_back(*std::move(record));
       }
-      if (record->is_blank()) {
-        const int64_t size = log_.file_size();
-        offset = offset - offset % size + size;
-        break;
-      }
-      absl::Status built = index_.BuildIndex(*record);
-      if (!built.ok()) {
+      if (absl::Status built = index_.BuildIndex(batch); !built.ok()) {
         logger_.Log(LogLevel::kError,
                     absl::StrCat("index builder: ", built.ToString()));
+        // Records of the batch already indexed are skipped next time: the
+        // index ignores offsets below its newest file's end.
         indexed_.store(offset);
         return false;
       }
-      offset += record->total_size;
-      bytes = bytes.subspan(record->total_size);
+      offset += batch_bytes;
+      if (segment_done) {
+        const int64_t size = log_.file_size();
+        offset = offset - offset % size + size;
+        break;
+      }
     }
     indexed_.store(std::min(offset, end));
   }

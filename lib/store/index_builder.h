@@ -37,6 +37,9 @@ class IndexBuilder {
   void CatchUp();
 
  private:
+  // Records handed to the index per lock (and per batch buffer).
+  static constexpr size_t kBatchRecords = 256;
+
   void Run(std::stop_token stop);
   // Indexes from indexed_ to the committed end; returns false on an error.
   bool IndexAvailable();
