@@ -137,7 +137,8 @@ int64_t CommitLog::PopulateWindow() const {
 void CommitLog::PopulateAhead(int64_t pos) {
   const int64_t window = PopulateWindow();
   if (window <= 0 || pos < populate_mark_) return;
-  allocator_->Populate(current_, pos + window);
+  allocator_->Populate(current_, pos + window,
+                       pos + std::max(window, options_.preload_window));
   // The window reaches past this segment: the next one's head, so the roll
   // finds it faulted in.
   const int64_t past_end = pos + window - current_->size();

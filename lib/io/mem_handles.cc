@@ -63,7 +63,7 @@ class MemRegion final : public MappedRegion {
     fs_->DiscardRange(*file_, offset, length);
     return absl::OkStatus();
   }
-  absl::Status Prefault(uint64_t offset, uint64_t length) override {
+  absl::Status Prefault(uint64_t offset, uint64_t length, FaultIn) override {
     return CheckRange(path_, "prefault", offset, length, size());
   }
   absl::Status AdviseCold(uint64_t offset, uint64_t length) override {

@@ -161,12 +161,15 @@ absl::Status PosixMappedRegion::Discard(uint64_t offset, uint64_t length) {
                         length);
 }
 
-absl::Status PosixMappedRegion::Prefault(uint64_t offset, uint64_t length) {
+absl::Status PosixMappedRegion::Prefault(uint64_t offset, uint64_t length,
+                                         FaultIn mode) {
   RMQ_RETURN_IF_ERROR(CheckRange(path_, "prefault", offset, length, size_));
   if (length == 0) return absl::OkStatus();
   const std::span<std::byte> range = PageRange(offset, length);
   int err = EINVAL;
-  if (writable_) err = Madvise(range, MADV_POPULATE_WRITE);
+  if (writable_ && mode == FaultIn::kWritable) {
+    err = Madvise(range, MADV_POPULATE_WRITE);
+  }
   if (err == EINVAL) err = Madvise(range, MADV_POPULATE_READ);
   // EINVAL: a kernel older than 5.14 has neither advice; prefaulting is an
   // optimization, so that is not an error.

@@ -44,7 +44,8 @@ class PosixMappedRegion final : public MappedRegion {
   absl::Status AllocateZeroed(uint64_t offset, uint64_t length) override;
   absl::Status ZeroRange(uint64_t offset, uint64_t length) override;
   absl::Status Discard(uint64_t offset, uint64_t length) override;
-  absl::Status Prefault(uint64_t offset, uint64_t length) override;
+  absl::Status Prefault(uint64_t offset, uint64_t length,
+                        FaultIn mode) override;
   absl::Status AdviseCold(uint64_t offset, uint64_t length) override;
 
  private:

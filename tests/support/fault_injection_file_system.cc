@@ -124,9 +124,11 @@ class FaultRegion final : public MappedRegion {
   absl::Status Discard(uint64_t offset, uint64_t length) override {
     return base_->Discard(offset, length);
   }
-  absl::Status Prefault(uint64_t offset, uint64_t length) override {
-    RMQ_RETURN_IF_ERROR(controls_->Consume(Op::kPrefault));
-    return base_->Prefault(offset, length);
+  absl::Status Prefault(uint64_t offset, uint64_t length,
+                        FaultIn mode) override {
+    RMQ_RETURN_IF_ERROR(controls_->Consume(
+        mode == FaultIn::kWritable ? Op::kPrefault : Op::kPreload));
+    return base_->Prefault(offset, length, mode);
   }
   absl::Status AdviseCold(uint64_t offset, uint64_t length) override {
     return base_->AdviseCold(offset, length);

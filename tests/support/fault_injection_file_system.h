@@ -34,9 +34,10 @@ class FaultInjectionFileSystem : public FileSystem {
     kList,        // FileSystem::List
     kWriteFile,   // FileSystem::WriteFile
     kCreateDirs,  // FileSystem::CreateDirs
-    kPrefault,    // MappedRegion::Prefault
+    kPrefault,    // MappedRegion::Prefault, FaultIn::kWritable
+    kPreload,     // MappedRegion::Prefault, FaultIn::kReadOnly
   };
-  static constexpr size_t kOpCount = 11;
+  static constexpr size_t kOpCount = 12;
 
   explicit FaultInjectionFileSystem(std::shared_ptr<FileSystem> base);
   FaultInjectionFileSystem(const FaultInjectionFileSystem&) = delete;

@@ -58,8 +58,15 @@ class MappedRegion {
   // without allocating it. Not durable until Sync.
   virtual absl::Status Discard(uint64_t offset, uint64_t length) = 0;
   // Populates page tables for the range ahead of the writer (MADV_POPULATE_*),
-  // so appends do not stall on first-touch faults. Best effort.
-  virtual absl::Status Prefault(uint64_t offset, uint64_t length) = 0;
+  // so appends do not stall on first-touch faults. kWritable (a writable
+  // mapping's default) maps the pages writable, so they are dirty at once;
+  // kReadOnly only reads them into the page cache and maps them read-only:
+  // clean, nothing to write back, and a later write takes a cheap
+  // write-protect fault instead of allocating and zero-filling a page.
+  // Best effort.
+  enum class FaultIn { kWritable, kReadOnly };
+  virtual absl::Status Prefault(uint64_t offset, uint64_t length,
+                                FaultIn mode) = 0;
   // Tells the kernel the range will not be read soon (MADV_DONTNEED is not
   // used: it would drop dirty shared pages' mappings only). Best effort.
   virtual absl::Status AdviseCold(uint64_t offset, uint64_t length) = 0;

@@ -152,12 +152,32 @@ TEMPLATE_TEST_CASE("region operations check their range", "[io][contract]",
   MappedRegion& r = **region;
   CHECK_OK(r.Sync(0, 8192));
   CHECK_OK(r.Sync(8192, 0));
-  CHECK_OK(r.Prefault(0, 8192));
+  CHECK_OK(r.Prefault(0, 8192, MappedRegion::FaultIn::kWritable));
+  CHECK_OK(r.Prefault(0, 8192, MappedRegion::FaultIn::kReadOnly));
   CHECK_OK(r.AdviseCold(4096, 4096));
   CHECK_THAT(r.Sync(4096, 4097), StatusIs(Code::kOutOfRange));
   CHECK_THAT(r.Allocate(8192, 1), StatusIs(Code::kOutOfRange));
   CHECK_THAT(r.ZeroRange(1, 8192), StatusIs(Code::kOutOfRange));
-  CHECK_THAT(r.Prefault(UINT64_MAX, 2), StatusIs(Code::kOutOfRange));
+  CHECK_THAT(r.Prefault(UINT64_MAX, 2, MappedRegion::FaultIn::kReadOnly),
+             StatusIs(Code::kOutOfRange));
+}
+
+TEMPLATE_TEST_CASE("a range faulted in read-only reads zeros and takes writes",
+                   "[io][contract]", PosixEnv, MemEnv) {
+  TestType env;
+  const std::filesystem::path path = env.root / "ro";
+  auto region = env.fs->Map(path, Options(16384));
+  REQUIRE_OK(region);
+  REQUIRE_OK((*region)->Allocate(0, 16384));
+  REQUIRE_OK((*region)->Prefault(0, 16384, MappedRegion::FaultIn::kReadOnly));
+  std::span<std::byte> bytes = (*region)->bytes();
+  CHECK(std::all_of(bytes.begin(), bytes.end(),
+                    [](std::byte b) { return b == std::byte{0}; }));
+  std::memcpy(bytes.data() + 5000, "after a read-only fault", 23);
+  REQUIRE_OK((*region)->Sync(0, 16384));
+  auto content = env.fs->ReadFile(path);
+  REQUIRE_OK(content);
+  CHECK(content->substr(5000, 23) == "after a read-only fault");
 }
 
 TEMPLATE_TEST_CASE("ZeroRange and Discard make a range read as zeros",
