@@ -192,7 +192,6 @@ absl::Duration SegmentAllocator::UntilIdle() const {
 }
 
 SegmentAllocator::PopulateChunk SegmentAllocator::NextPopulateChunk() {
-  constexpr int64_t kChunk = kPopulateChunk;
   PopulateChunk chunk;
   if (populate_file_ == nullptr || populated_ >= populate_upto_) {
     // The writer's segment is done: the next one's head, if asked for.
@@ -202,13 +201,13 @@ SegmentAllocator::PopulateChunk SegmentAllocator::NextPopulateChunk() {
     }
     chunk.file = *ready_;
     chunk.begin = next_populated_;
-    chunk.end = std::min(chunk.begin + kChunk, next_upto_);
+    chunk.end = std::min(chunk.begin + kPopulateChunk, next_upto_);
     next_populated_ = chunk.end;
     return chunk;
   }
   // Pages the writer has already passed fault in by themselves.
   chunk.begin = std::max(populated_, populate_file_->wrote());
-  chunk.end = std::min(chunk.begin + kChunk, populate_upto_);
+  chunk.end = std::min(chunk.begin + kPopulateChunk, populate_upto_);
   chunk.file = populate_file_;
   populated_ = std::max(chunk.begin, chunk.end);
   if (populated_ >= populate_upto_ && populated_ >= populate_file_->size()) {
@@ -289,8 +288,9 @@ void SegmentAllocator::Run(std::stop_token stop) {
 
 void SegmentAllocator::RunPreload(std::stop_token stop) {
   // The lowest priority an unprivileged thread can take (and never give
-  // back, hence a thread of its own): beside 16 SYNC_FLUSH producers on two
-  // CPUs, preloading at normal priority raised their p99 2-4x.
+  // back, hence a thread of its own): preloading is for CPU nobody else
+  // wants. (It did not cure the SYNC_FLUSH p99 that turned preloading off
+  // there, docs/design/io.md.)
   ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
   while (true) {
     PopulateChunk chunk;
