@@ -1,14 +1,12 @@
 #include "commitlog/segment_allocator.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <initializer_list>
 
 #include "absl/strings/str_cat.h"
 #include "base/file_names.h"
 #include "base/status_macros.h"
+#include "base/thread_priority.h"
 #include "commitlog/mapped_file_queue.h"
 
 namespace rmq {
@@ -291,7 +289,7 @@ void SegmentAllocator::RunPreload(std::stop_token stop) {
   // back, hence a thread of its own): preloading is for CPU nobody else
   // wants. (It did not cure the SYNC_FLUSH p99 that turned preloading off
   // there, docs/design/io.md.)
-  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
+  LowerThisThreadPriority(kIdleNice);
   while (true) {
     PopulateChunk chunk;
     {
