@@ -44,29 +44,9 @@ bool IndexBuilder::IndexAvailable() {
     std::vector<RecordView> batch;
     batch.reserve(kBatchRecords);
     while (!bytes.empty()) {
-      // Decodes up to a batch, stopping at the segment's blank tail or at a
-      // record that does not decode (cannot happen below the committed
-      // watermark unless the file was damaged under us: skip to the next
-      // segment rather than spin).
-      batch.clear();
-      int64_t batch_bytes = 0;
       bool segment_done = false;
-      while (!bytes.empty() && batch.size() < kBatchRecords) {
-        absl::StatusOr<RecordView> record = DecodeRecord(bytes);
-        if (!record.ok()) {
-          logger_.Log(
-              LogLevel::kError,
-              absl::StrCat("index builder: record at ", offset + batch_bytes,
-                           ": ", record.status().ToString()));
-        }
-        if (!record.ok() || record->is_blank()) {
-          segment_done = true;
-          break;
-        }
-        batch_bytes += record->total_size;
-        bytes = bytes.subspan(record->total_size);
-        batch.push_back(*std::move(record));
-      }
+      const int64_t batch_bytes =
+          DecodeBatch(offset, bytes, batch, &segment_done);
       if (absl::Status built = index_.BuildIndex(batch); !built.ok()) {
         logger_.Log(LogLevel::kError,
                     absl::StrCat("index builder: ", built.ToString()));
@@ -85,6 +65,33 @@ bool IndexBuilder::IndexAvailable() {
     indexed_.store(std::min(offset, end));
   }
   return true;
+}
+
+int64_t IndexBuilder::DecodeBatch(int64_t offset,
+                                  std::span<const std::byte>& bytes,
+                                  std::vector<RecordView>& batch,
+                                  bool* segment_done) {
+  batch.clear();
+  int64_t decoded = 0;
+  while (!bytes.empty() && batch.size() < kBatchRecords) {
+    absl::StatusOr<RecordView> record = DecodeRecord(bytes);
+    if (!record.ok()) {
+      // Cannot happen below the committed watermark unless the file was
+      // damaged under us: the caller skips to the next segment rather than
+      // spin.
+      logger_.Log(LogLevel::kError,
+                  absl::StrCat("index builder: record at ", offset + decoded,
+                               ": ", record.status().ToString()));
+    }
+    if (!record.ok() || record->is_blank()) {
+      *segment_done = true;
+      break;
+    }
+    decoded += record->total_size;
+    bytes = bytes.subspan(record->total_size);
+    batch.push_back(*std::move(record));
+  }
+  return decoded;
 }
 
 void IndexBuilder::CatchUp() { IndexAvailable(); }

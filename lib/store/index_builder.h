@@ -9,7 +9,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <span>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -17,6 +19,7 @@
 #include "commitlog/commit_log.h"
 #include "flush/durability_tracker.h"
 #include "index/index_service.h"
+#include "rmq/commitlog/record.h"
 #include "rmq/logger.h"
 
 namespace rmq {
@@ -43,6 +46,12 @@ class IndexBuilder {
   void Run(std::stop_token stop);
   // Indexes from indexed_ to the committed end; returns false on an error.
   bool IndexAvailable();
+  // Decodes up to kBatchRecords records from the front of `bytes` (at log
+  // `offset`) into `batch`, consuming them; stops early at the segment's
+  // blank tail or a record that does not decode (sets *segment_done).
+  // Returns the bytes decoded.
+  int64_t DecodeBatch(int64_t offset, std::span<const std::byte>& bytes,
+                      std::vector<RecordView>& batch, bool* segment_done);
 
   CommitLog& log_;
   DurabilityTracker& tracker_;
