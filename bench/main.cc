@@ -126,6 +126,10 @@ int main(int argc, char** argv) {
   app.add_option("--topic", o.topic, "e2e, consume-e2e: topic")
       ->capture_default_str();
   app.add_option("--lookups", o.lookups, "lookup: queries");
+  app.add_option("--runs", o.runs,
+                 "queues: repeat the sweep, report median [min-max] per "
+                 "queue count and of each run's ratio to one queue")
+      ->check(CLI::PositiveNumber);
   app.add_option("--json", json_file, "append one JSON object per workload");
   app.add_option("--plot", plot_file, "write a self-contained SVG chart");
   int warm_memory_gib = 0;

@@ -1,6 +1,8 @@
 // The write workloads: append, backlog, queues, sync.
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -117,30 +119,25 @@ absl::StatusOr<Report> RunBacklogWorkload(const Options& options) {
       std::move(chart)};
 }
 
-absl::StatusOr<Report> RunQueuesWorkload(const Options& options) {
-  Options o = options;
-  if (o.messages == 0) o.messages = 1000000;
-  if (o.size == 0) o.size = 1024;
-  auto baseline = Baseline(o, o.messages * (o.size + kRecordOverhead));
-  if (!baseline.ok()) return baseline.status();
-  std::vector<int> counts = {1, 100, 1000, 10000};
-  if (options.queues > 10000) counts.push_back(options.queues);
-  PrintHeader();
-  Chart chart{.title = absl::StrFormat("Append throughput vs queues (%d B, %s)",
-                                       o.size, o.flush),
-              .x_label = "queues",
-              .y_label = "messages/s",
-              .log_x = true,
-              .series = {{"rmq", {}}}};
-  std::string rows;
-  double first = 0;
-  RunResult last;
+namespace {
+
+// One queue count of a sweep.
+struct QueuesPhase {
+  RunResult run;
+  double create_seconds = 0;  // the warm-up message per queue
+};
+
+// One sweep over `counts`: per count a fresh store, its queues created first
+// (a message each: creating a queue, directory, file and mapping, is a
+// one-time cost paid by its first message, so it is measured apart and the
+// timed run shows steady state), then the timed messages.
+absl::StatusOr<std::vector<QueuesPhase>> SweepQueues(
+    const Options& o, const std::vector<int>& counts, double base_mb) {
+  std::vector<QueuesPhase> phases;
   for (int q : counts) {
     Options run_options = o;
     run_options.queues = std::min(q, 100);
     run_options.topics = q / run_options.queues;
-    // Creating a queue (directory, file, mapping) is a one-time cost paid by
-    // its first message: measured apart, so the run shows steady state.
     auto store = OpenFresh(run_options);
     if (!store.ok()) return store.status();
     auto warm = AppendMessages(**store, run_options, AppendSpec{.messages = q});
@@ -153,26 +150,94 @@ absl::StatusOr<Report> RunQueuesWorkload(const Options& options) {
     if (!closed.ok()) return closed;
     std::printf("  (creating %d queues: %.2f s, %.0f us each)\n", q,
                 warm->seconds, warm->seconds * 1e6 / q);
-    if (first == 0) first = run->msgs_per_sec;
-    PrintRow(absl::StrCat(q, " queues"), *run, baseline->mb_per_sec);
-    chart.series[0].points.emplace_back(q, run->msgs_per_sec);
+    PrintRow(absl::StrCat(q, " queues"), *run, base_mb);
+    phases.push_back({*std::move(run), warm->seconds});
+  }
+  return phases;
+}
+
+// Median, min and max of a non-empty list.
+struct Spread {
+  double median = 0, min = 0, max = 0;
+};
+
+Spread SpreadOf(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  const double median = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  return {median, v.front(), v.back()};
+}
+
+}  // namespace
+
+absl::StatusOr<Report> RunQueuesWorkload(const Options& options) {
+  Options o = options;
+  if (o.messages == 0) o.messages = 1000000;
+  if (o.size == 0) o.size = 1024;
+  auto baseline = Baseline(o, o.messages * (o.size + kRecordOverhead));
+  if (!baseline.ok()) return baseline.status();
+  std::vector<int> counts = {1, 100, 1000, 10000};
+  if (options.queues > 10000) counts.push_back(options.queues);
+  const int runs = std::max(1, o.runs);
+  PrintHeader();
+  std::vector<std::vector<QueuesPhase>> sweeps;  // [run][count]
+  for (int r = 0; r < runs; ++r) {
+    if (runs > 1) std::printf("sweep %d of %d\n", r + 1, runs);
+    auto sweep = SweepQueues(o, counts, baseline->mb_per_sec);
+    if (!sweep.ok()) return sweep.status();
+    sweeps.push_back(*std::move(sweep));
+  }
+  Chart chart{
+      .title = absl::StrFormat("Append throughput vs queues (%d B, %s)", o.size,
+                               o.flush),
+      .x_label = "queues",
+      .y_label = runs > 1 ? "messages/s (median of runs)" : "messages/s",
+      .log_x = true,
+      .series = {{"rmq", {}}}};
+  if (runs > 1) {
+    std::printf("over %d sweeps, median [min-max]: msgs/s; ratio to 1 queue\n",
+                runs);
+  }
+  std::string rows;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    // Each run's ratio uses that run's own one-queue phase.
+    std::vector<double> rates, mbs, ratios, creates;
+    Histogram latency;
+    for (const auto& sweep : sweeps) {
+      const RunResult& run = sweep[i].run;
+      rates.push_back(run.msgs_per_sec);
+      mbs.push_back(run.mb_per_sec);
+      ratios.push_back(run.msgs_per_sec / sweep[0].run.msgs_per_sec);
+      creates.push_back(sweep[i].create_seconds * 1e6 / counts[i]);
+      latency.Merge(run.latency_ns);
+    }
+    const Spread rate = SpreadOf(rates), ratio = SpreadOf(ratios);
+    if (runs > 1) {
+      std::printf("%-13s %10.0f [%.0f-%.0f]; %.2f [%.2f-%.2f]\n",
+                  absl::StrCat(counts[i], " queues").c_str(), rate.median,
+                  rate.min, rate.max, ratio.median, ratio.min, ratio.max);
+    }
+    chart.series[0].points.emplace_back(counts[i], rate.median);
     absl::StrAppendFormat(
         &rows,
         "%s{\"queues\":%d,\"msgs_per_sec\":%.1f,\"mb_per_sec\":%.2f,"
         "\"latency_us\":%s,\"ratio_to_one_queue\":%.3f,"
-        "\"ratio_to_baseline\":%.3f,\"queue_create_us\":%.1f}",
-        rows.empty() ? "" : ",", q, run->msgs_per_sec, run->mb_per_sec,
-        LatencyJson(run->latency_ns), run->msgs_per_sec / first,
-        run->mb_per_sec / baseline->mb_per_sec, warm->seconds * 1e6 / q);
-    last = *std::move(run);
+        "\"ratio_to_baseline\":%.3f,\"queue_create_us\":%.1f,\"runs\":%d,"
+        "\"msgs_per_sec_min\":%.1f,\"msgs_per_sec_max\":%.1f,"
+        "\"ratio_to_one_queue_min\":%.3f,\"ratio_to_one_queue_max\":%.3f}",
+        rows.empty() ? "" : ",", counts[i], rate.median, SpreadOf(mbs).median,
+        LatencyJson(latency), ratio.median,
+        SpreadOf(mbs).median / baseline->mb_per_sec, SpreadOf(creates).median,
+        runs, rate.min, rate.max, ratio.min, ratio.max);
   }
   Options last_options = o;
   last_options.topics = counts.back() / std::min(counts.back(), 100);
   last_options.queues = std::min(counts.back(), 100);
-  return Report{
-      absl::StrCat("{", CommonJson("queues", last_options, last, *baseline),
-                   ",\"by_queues\":[", rows, "]}"),
-      std::move(chart)};
+  return Report{absl::StrCat("{",
+                             CommonJson("queues", last_options,
+                                        sweeps.back().back().run, *baseline),
+                             ",\"by_queues\":[", rows, "]}"),
+                std::move(chart)};
 }
 
 absl::StatusOr<Report> RunSyncWorkload(const Options& options) {

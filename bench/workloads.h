@@ -29,6 +29,7 @@ struct Options {
   int consumers = 2;        // consume
   int64_t rate = 20000;     // consume: producer messages/s
   int64_t lookups = 10000;  // lookup
+  int runs = 1;             // queues: sweeps, reported as medians
   // Broker workloads (e2e, consume-e2e): they talk to a running nameserver
   // and broker over loopback instead of opening a store.
   std::string namesrv;  // HOST:PORT

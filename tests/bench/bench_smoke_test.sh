@@ -31,6 +31,11 @@ case $workload in
 esac
 grep -qF -- "$want" "$work/out.json" ||
   { echo "FAIL: $want missing from: $(cat "$work/out.json")" >&2; exit 1; }
+if [[ " $* " =~ " --runs "([0-9]+)" " ]]; then
+  want='"runs":'"${BASH_REMATCH[1]}"',"msgs_per_sec_min":'
+  grep -qF -- "$want" "$work/out.json" ||
+    { echo "FAIL: $want missing from: $(cat "$work/out.json")" >&2; exit 1; }
+fi
 if [[ $* == *--plot* ]]; then
   grep -q '<svg' "$work/chart.svg" || { echo "FAIL: no SVG written" >&2; exit 1; }
   if grep -q '<script' "$work/chart.svg"; then echo "FAIL: SVG has a script" >&2; exit 1; fi
