@@ -36,11 +36,12 @@ struct CommitLogOptions {
   // itself. 64 MiB is ~60 ms of 1 KiB appends at full speed here. Unused
   // on the write-buffer path (it does not write through the mapping).
   int64_t populate_window = 64 << 20;
-  // How far ahead of the writer the same thread, when idle, reads the
-  // current segment into the page cache (clean, read-only; 0: never). Holds
-  // memory the kernel can reclaim at any time, so a burst after an idle
-  // spell finds it ready. A segment's worth by default, like RocketMQ's
-  // warmMapedFileEnable, without writing or locking anything.
+  // How far ahead of the writer the allocator's preloading thread, once the
+  // writer is quiet, reads the current segment into the page cache (clean,
+  // read-only; 0: never). Holds memory the kernel can reclaim at any time,
+  // so a burst after a quiet spell finds it ready. A segment's worth by
+  // default, like RocketMQ's warmMapedFileEnable, without writing or locking
+  // anything. The store sets 0 under SYNC_FLUSH.
   int64_t preload_window = int64_t{1} << 30;
 };
 
