@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,20 @@ constexpr int64_t kRecordOverhead = 110;
 
 absl::StatusOr<SeqWriteResult> Baseline(const Options& o, int64_t bytes) {
   return MeasureSequentialWrite(o.store + ".baseline", bytes);
+}
+
+// The workload's defaults where the command line left 0.
+Options WithDefaults(const Options& options, int64_t messages, int64_t size) {
+  Options o = options;
+  if (o.messages == 0) o.messages = messages;
+  if (o.size == 0) o.size = size;
+  return o;
+}
+
+// The baseline for as many bytes as the run appends, at most `cap`.
+absl::StatusOr<SeqWriteResult> BaselineForRun(
+    const Options& o, int64_t cap = std::numeric_limits<int64_t>::max()) {
+  return Baseline(o, std::min(o.messages * (o.size + kRecordOverhead), cap));
 }
 
 void PrintHeader() {
@@ -46,10 +61,8 @@ absl::StatusOr<RunResult> FreshRun(const Options& o, const AppendSpec& spec) {
 }  // namespace
 
 absl::StatusOr<Report> RunAppendWorkload(const Options& options) {
-  Options o = options;
-  if (o.messages == 0) o.messages = 1000000;
-  if (o.size == 0) o.size = 1024;
-  auto baseline = Baseline(o, o.messages * (o.size + kRecordOverhead));
+  const Options o = WithDefaults(options, 1000000, 1024);
+  auto baseline = BaselineForRun(o);
   if (!baseline.ok()) return baseline.status();
   Progress progress("append", o.messages);
   auto run =
@@ -63,12 +76,8 @@ absl::StatusOr<Report> RunAppendWorkload(const Options& options) {
 }
 
 absl::StatusOr<Report> RunBacklogWorkload(const Options& options) {
-  Options o = options;
-  if (o.messages == 0) o.messages = 100000000;
-  if (o.size == 0) o.size = 128;
-  auto baseline =
-      Baseline(o, std::min<int64_t>(o.messages * (o.size + kRecordOverhead),
-                                    int64_t{4} << 30));
+  const Options o = WithDefaults(options, 100000000, 128);
+  auto baseline = BaselineForRun(o, int64_t{4} << 30);
   if (!baseline.ok()) return baseline.status();
   const int64_t bucket = std::max<int64_t>(1, o.messages / 100);
   Progress progress("backlog", o.messages);
@@ -171,10 +180,8 @@ Spread SpreadOf(std::vector<double> v) {
 }  // namespace
 
 absl::StatusOr<Report> RunQueuesWorkload(const Options& options) {
-  Options o = options;
-  if (o.messages == 0) o.messages = 1000000;
-  if (o.size == 0) o.size = 1024;
-  auto baseline = Baseline(o, o.messages * (o.size + kRecordOverhead));
+  const Options o = WithDefaults(options, 1000000, 1024);
+  auto baseline = BaselineForRun(o);
   if (!baseline.ok()) return baseline.status();
   std::vector<int> counts = {1, 100, 1000, 10000};
   if (options.queues > 10000) counts.push_back(options.queues);

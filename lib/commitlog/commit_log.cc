@@ -23,11 +23,13 @@ absl::Status CommitLog::Load() {
   RMQ_RETURN_IF_ERROR(segments_.Load());
   if (options_.writable) {
     allocator_ = std::make_unique<SegmentAllocator>(
-        SegmentAllocatorOptions{.dir = options_.dir,
-                                .file_size = segments_.file_size(),
-                                .write_zeros = options_.warm_segments,
-                                .background = options_.background_allocation,
-                                .populate_first = PopulateWindow()},
+        SegmentAllocatorOptions{
+            .dir = options_.dir,
+            .file_size = segments_.file_size(),
+            .write_zeros = options_.warm_segments,
+            .background = options_.background_allocation,
+            .populate_first = PopulateWindow(),
+            .preload = PopulateWindow() > 0 && options_.preload_window > 0},
         fs_, logger_);
     if (options_.write_buffer_bytes > 0) {
       buffer_ = std::make_unique<WriteBuffer>(options_.write_buffer_bytes);

@@ -19,6 +19,8 @@ SegmentAllocator::SegmentAllocator(SegmentAllocatorOptions options,
       ready_(absl::UnknownError("no segment")) {
   if (options_.background) {
     thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+  }
+  if (options_.background && options_.preload) {
     preloader_ =
         std::jthread([this](std::stop_token stop) { RunPreload(stop); });
   }

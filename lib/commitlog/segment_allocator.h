@@ -22,7 +22,8 @@
 // docs/benchmarks.md).
 //
 // Thread-safety: thread-safe. Owns two threads (creating and populating;
-// preloading, at the lowest priority), stopped by the destructor;
+// preloading, at the lowest priority, unless options.preload is false),
+// stopped by the destructor;
 // a created but untaken segment is deleted then (RocketMQ does the same).
 
 #include <chrono>
@@ -55,6 +56,9 @@ struct SegmentAllocatorOptions {
   // Bytes of a segment faulted in when the writer needs it at once (created
   // by Take), and at most by PopulateNext for a pre-created one (0: none).
   int64_t populate_first = 0;
+  // Whether Populate's preload_upto is used at all (false: no preloading
+  // thread).
+  bool preload = true;
   // Populate's preload runs once the writer has asked for nothing this long
   // (at 320 MB/s and more it asks every 100 ms: it is busy, not idle).
   absl::Duration preload_after_idle = absl::Milliseconds(100);

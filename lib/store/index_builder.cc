@@ -41,13 +41,11 @@ bool IndexBuilder::IndexAvailable() {
       return false;
     }
     std::span<const std::byte> bytes = slice->bytes;
-    std::vector<RecordView> batch;
-    batch.reserve(kBatchRecords);
     while (!bytes.empty()) {
       bool segment_done = false;
       const int64_t batch_bytes =
-          DecodeBatch(offset, bytes, batch, &segment_done);
-      if (absl::Status built = index_.BuildIndex(batch); !built.ok()) {
+          DecodeBatch(offset, bytes, batch_, &segment_done);
+      if (absl::Status built = index_.BuildIndex(batch_); !built.ok()) {
         logger_.Log(LogLevel::kError,
                     absl::StrCat("index builder: ", built.ToString()));
         // Records of the batch already indexed are skipped next time: the

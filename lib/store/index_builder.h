@@ -59,6 +59,8 @@ class IndexBuilder {
   Logger& logger_;
   std::atomic<int64_t> indexed_;
   absl::Mutex run_mu_;  // one indexing pass at a time
+  // The pass's decoded records, reused from pass to pass.
+  std::vector<RecordView> batch_ ABSL_GUARDED_BY(run_mu_);
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::jthread thread_;
