@@ -67,7 +67,7 @@ absl::Status ConsumeQueue::Load() {
     files.push_back(std::move(file));
   }
   DropCursor();
-  append_file_.reset();
+  ForgetRoom();
   FastMutexLock lock(&mu_);
   files_ = std::move(files);
   if (!files_.empty()) {
@@ -107,7 +107,7 @@ absl::Status ConsumeQueue::Recover() {
 
 absl::Status ConsumeQueue::TruncateAt(int64_t byte_offset) {
   DropCursor();
-  append_file_.reset();
+  ForgetRoom();
   std::vector<std::shared_ptr<CqFile>> removed;
   std::shared_ptr<CqFile> tail;
   {
@@ -268,8 +268,10 @@ absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::NewFile(int64_t from) {
   FastMutexLock lock(&mu_);
   files_.push_back(file);
   files_end_ = file->end();
-  // A first file may start past 0: the queue's end is where it starts.
-  if (write_end_.load(std::memory_order_relaxed) < file->from()) {
+  // A first file may start past 0: the queue's end is where it starts. (A
+  // later file is listed while the dispatcher still writes the one before.)
+  if (files_.size() == 1 &&
+      write_end_.load(std::memory_order_relaxed) < file->from()) {
     write_end_.store(file->from(), std::memory_order_release);
   }
   return file;
@@ -293,7 +295,7 @@ absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::CreateFile(int64_t from) {
 
 absl::Status ConsumeQueue::Prepare() {
   if (FileCount() > 0) return absl::OkStatus();
-  return CreateFirstFile(next_offset_);
+  return CreateFirstFile(next_offset());
 }
 
 absl::Status ConsumeQueue::CreateFirstFile(int64_t queue_offset) {
@@ -330,7 +332,6 @@ absl::Status ConsumeQueue::FillPreBlank(CqFile& file, int64_t upto) {
 
 absl::Status ConsumeQueue::WriteAt(CqFile& file, int64_t pos,
                                    const CqUnit& unit) {
-  DropCursor();  // it points at the old end
   RMQ_ASSIGN_OR_RETURN(auto region, file.Acquire());
   RMQ_RETURN_IF_ERROR(file.EnsureAllocated(*region, WroteIn(file), pos + kUnit,
                                            options_.allocate_ahead));
@@ -340,43 +341,49 @@ absl::Status ConsumeQueue::WriteAt(CqFile& file, int64_t pos,
 }
 
 absl::Status ConsumeQueue::PrepareUnitsSlow(int64_t first, int64_t count) {
-  const int64_t begin = first * kUnit;
   const int64_t end = (first + count) * kUnit;
-  if (append_file_ == nullptr || IsFull(*append_file_)) {
-    DropCursor();  // the pin is always append_file_'s
-    RMQ_ASSIGN_OR_RETURN(append_file_, WritableFileFor(begin));
+  // The batch may spill into the next file: it is created and listed now,
+  // while the dispatcher may still be writing the one before.
+  for (int64_t pos = first * kUnit; pos < end;) {
+    RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file, RoomFileFor(pos));
+    RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
+    // Zeros land at and past allocated_to(), which is past every unit
+    // room was made for: the dispatcher never writes there.
+    RMQ_RETURN_IF_ERROR(file->EnsureAllocated(
+        *region, WroteIn(*file), std::min(end, file->end()) - file->from(),
+        options_.allocate_ahead));
+    room_end_ = (file->from() + file->allocated_to()) / kUnit;
+    pos = file->end();
   }
-  const std::shared_ptr<CqFile>& file = append_file_;
-  if (prepared_region_ == nullptr) {
-    // PutUnit writes through this pin, kept until ReleasePin.
-    RMQ_ASSIGN_OR_RETURN(prepared_region_, file->Acquire());
-  } else {
-    // Still in use, for the MappingCache's LRU. Puts through the cursor do
-    // not touch it: a busy queue's file may be released by the cache, which
-    // costs a reader a new mapping, never the appender (it holds the pin).
-    file->Touch();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<CqFile>> ConsumeQueue::RoomFileFor(int64_t pos) {
+  if (room_file_ != nullptr && pos >= room_file_->from() &&
+      pos < room_file_->end()) {
+    return room_file_;
   }
-  RMQ_RETURN_IF_ERROR(file->EnsureAllocated(
-      *prepared_region_, WroteIn(*file),
-      std::min(end, file->end()) - file->from(), options_.allocate_ahead));
-  const int64_t write_end = write_end_.load(std::memory_order_relaxed);
-  if (write_end >= file->from() && write_end < file->end()) {
-    cursor_ = prepared_region_->bytes().data() + (write_end - file->from());
-    ready_end_ =
-        (file->from() + std::min(file->allocated_to(), file->size())) / kUnit;
+  std::shared_ptr<CqFile> file = FileFor(pos);
+  if (file == nullptr) {
+    if (FileCount() == 0) {
+      RMQ_RETURN_IF_ERROR(CreateFirstFile(pos / kUnit));
+      file = FileFor(pos);
+    } else if (pos == files_end_.load()) {
+      RMQ_ASSIGN_OR_RETURN(file, NewFile(pos));
+    }
   }
-  if (end <= file->end()) return absl::OkStatus();
-  // The units spill into the next file: create it now, kept aside until the
-  // appender reaches it.
-  FastMutexLock lock(&pending_mu_);
-  if (pending_next_ == nullptr || pending_next_->from() != file->end()) {
-    RMQ_ASSIGN_OR_RETURN(pending_next_, CreateFile(file->end()));
+  if (file == nullptr) {
+    return absl::InternalError(absl::StrCat(
+        "[BUG] consume queue ", topic_, "/", queue_id_, ": no room at byte ",
+        pos, ", its files end at ", files_end_.load()));
   }
-  RMQ_ASSIGN_OR_RETURN(auto next_region, pending_next_->Acquire());
-  return pending_next_->EnsureAllocated(
-      *next_region, /*written=*/0,
-      std::min(end, pending_next_->end()) - pending_next_->from(),
-      options_.allocate_ahead);
+  room_file_ = file;
+  return file;
+}
+
+void ConsumeQueue::ForgetRoom() {
+  room_file_.reset();
+  room_end_ = 0;
 }
 
 std::shared_ptr<CqFile> ConsumeQueue::TakePending(int64_t from) {
@@ -387,8 +394,8 @@ std::shared_ptr<CqFile> ConsumeQueue::TakePending(int64_t from) {
 
 void ConsumeQueue::PrepareAhead() {
   const int64_t files_end = files_end_.load(std::memory_order_relaxed);
-  if (files_end - write_end_.load(std::memory_order_relaxed) > kAheadBytes ||
-      files_end == 0 || !options_.writable) {
+  if (files_end - next_offset() * kUnit > kAheadBytes || files_end == 0 ||
+      !options_.writable) {
     return;
   }
   if (!pending_mu_.TryLock()) return;  // another producer is on it
@@ -409,17 +416,34 @@ void ConsumeQueue::ReleasePin() { DropCursor(); }
 
 void ConsumeQueue::DropCursor() {
   cursor_ = nullptr;
-  ready_end_ = 0;
+  cursor_end_ = 0;
   prepared_region_.reset();
+}
+
+void ConsumeQueue::AimCursor(const std::shared_ptr<CqFile>& file) {
+  absl::StatusOr<std::shared_ptr<MappedRegion>> region = file->Acquire();
+  if (!region.ok()) return;  // the next unit takes the slow path again
+  const int64_t write_end = write_end_.load(std::memory_order_relaxed);
+  if (write_end < file->from() || write_end >= file->end()) return;
+  prepared_region_ = *std::move(region);
+  cursor_ = prepared_region_->bytes().data() + (write_end - file->from());
+  // Below what has disk blocks: room was made there, by the appender or by
+  // WriteAt (recovery).
+  cursor_end_ = file->from() + std::min(file->allocated_to(), file->size());
 }
 
 absl::Status ConsumeQueue::PutUnitSlow(int64_t queue_offset,
                                        const CqUnit& unit) {
+  DropCursor();  // it points at the old end, or into the previous file
   if (unit.phy_offset + unit.size <= max_phy_offset_) {
     return absl::OkStatus();  // already there (re-dispatch after recovery)
   }
   const int64_t expected = queue_offset * kUnit;
-  RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file, WritableFileFor(expected));
+  // The file holding the unit; the appender may have listed later ones.
+  std::shared_ptr<CqFile> file = FileFor(expected);
+  if (file == nullptr) {  // nothing made room: recovery
+    RMQ_ASSIGN_OR_RETURN(file, WritableFileFor(expected));
+  }
   int64_t current = file->from() + WroteIn(*file);
   if (queue_offset != 0 && expected < current) return absl::OkStatus();
   if (current == file->from() && expected > current && expected < file->end() &&
@@ -437,6 +461,7 @@ absl::Status ConsumeQueue::PutUnitSlow(int64_t queue_offset,
   }
   RMQ_RETURN_IF_ERROR(WriteAt(*file, current - file->from(), unit));
   max_phy_offset_ = unit.phy_offset + unit.size;
+  if (pin_kept_) AimCursor(file);
   return absl::OkStatus();
 }
 

@@ -6,9 +6,12 @@
 // Besides RocketMQ's state the queue carries its next queue offset (RocketMQ's
 // topicQueueTable entry "topic-queueId"), assigned under the append lock.
 //
-// Thread-safety: PutUnit and the offset counter belong to the appender (the
-// store's append lock); recovery and truncation run before/without appends;
-// reads and Flush are safe from any thread.
+// Thread-safety: two writers share a queue. The appender (the store's append
+// lock) owns the offset counter and makes room: PrepareUnits creates and
+// allocates files before the record reaches the commit log. The dispatcher
+// (one thread) owns the unit writes, PutUnit, and the pin behind its cursor;
+// it only writes units the appender made room for. Recovery and truncation
+// run before/without either; reads and Flush are safe from any thread.
 
 #include <atomic>
 #include <cstdint>
@@ -78,17 +81,41 @@ class alignas(64) ConsumeQueue {
   absl::Status CorrectMinOffset(int64_t min_phy_offset);
 
   // --- appender ---------------------------------------------------------
-  int64_t next_offset() const { return next_offset_; }
-  void set_next_offset(int64_t offset) { next_offset_ = offset; }
+  int64_t next_offset() const {
+    return next_offset_.load(std::memory_order_relaxed);
+  }
+  void set_next_offset(int64_t offset) {
+    next_offset_.store(offset, std::memory_order_relaxed);
+  }
+  // Makes sure units [first, first + count) can be written without failing:
+  // their files exist, are in the queue's list and have disk blocks. The
+  // appender calls it before it touches the commit log, so that a full disk
+  // fails the put cleanly (a batch may spill into the next file: it is
+  // created now), never the dispatcher after the put returned.
+  absl::Status PrepareUnits(int64_t first, int64_t count) {
+    if (first + count <= room_end_) return absl::OkStatus();
+    return PrepareUnitsSlow(first, count);
+  }
+  // Creates the directory and the first file ahead of the first PutUnit, so
+  // the appender does not do it under its lock.
+  absl::Status Prepare();
+  // Called by producers before they take the append lock: when the last
+  // file is nearly full, creates the next one now, so the append that rolls
+  // into it does not create a file (a journaled metadata operation that took
+  // tens of ms here) under the lock. Cheap when there is nothing to do.
+  void PrepareAhead();
+
+  // --- dispatcher ---------------------------------------------------------
   // Writes unit `queue_offset` (§4.3: idempotent, pre-blank fill of a first
-  // file that does not start at 0). Creates files as needed.
+  // file that does not start at 0). Creates files as needed when nothing
+  // made room (recovery). While pin_kept(), keeps the file mapped and a
+  // cursor at the next unit, so the next PutUnit is a 20-byte store.
   absl::Status PutUnit(int64_t queue_offset, const CqUnit& unit) {
     const int64_t expected = queue_offset * CqUnit::kSize;
-    if (cursor_ != nullptr && queue_offset < ready_end_ &&
+    if (cursor_ != nullptr && expected < cursor_end_ &&
         expected == write_end_.load(std::memory_order_relaxed) &&
         unit.phy_offset + unit.size >
             max_phy_offset_.load(std::memory_order_relaxed)) {
-      // The put path: PrepareUnits already found, mapped and allocated it.
       unit.EncodeTo(cursor_);
       cursor_ += CqUnit::kSize;
       write_end_.store(expected + CqUnit::kSize, std::memory_order_release);
@@ -98,32 +125,16 @@ class alignas(64) ConsumeQueue {
     }
     return PutUnitSlow(queue_offset, unit);
   }
-  // Creates the directory and the first file ahead of the first PutUnit, so
-  // the appender does not do it under its lock.
-  absl::Status Prepare();
-  // Makes sure units [first, first + count) can be written without failing:
-  // their files exist, are mapped and have disk blocks. The appender calls it
-  // before it touches the commit log, so that a full disk fails the put
-  // cleanly (a batch may spill into the next file: it is created now).
-  absl::Status PrepareUnits(int64_t first, int64_t count) {
-    if (cursor_ != nullptr && first + count <= ready_end_) {
-      // PutUnit writes there after the record's copy into the log: at
-      // 10,000 queues the line is cold, and a miss left to the store
-      // buffer would stall the append lock's release.
-      __builtin_prefetch(cursor_, /*rw=*/1);
-      return absl::OkStatus();
-    }
-    return PrepareUnitsSlow(first, count);
-  }
-  // Called by producers before they take the append lock: when the last
-  // file is nearly full, creates the next one now, so the append that rolls
-  // into it does not create a file (a journaled metadata operation that took
-  // tens of ms here) under the lock. Cheap when there is nothing to do.
-  void PrepareAhead();
-  // Drops the pin PrepareUnits keeps for PutUnit (PinnedQueues calls it, so
+  // Drops the pin PutUnit keeps for its cursor (PinnedQueues calls it, so
   // an idle queue does not keep its file mapped).
   void ReleasePin();
-  // Appender only: whether PinnedQueues lets this queue keep its pin.
+  // Dispatcher only: warm what PutUnit touches, a few units ahead of it
+  // (the queue's line first, then the cursor's, which needs it).
+  void PrefetchForDispatch() const { __builtin_prefetch(&cursor_, 1); }
+  void PrefetchCursor() const {
+    if (cursor_ != nullptr) __builtin_prefetch(cursor_, 1);
+  }
+  // Dispatcher only: whether PinnedQueues lets this queue keep its pin.
   bool pin_kept() const { return pin_kept_; }
   void set_pin_kept(bool kept) { pin_kept_ = kept; }
 
@@ -182,31 +193,41 @@ class alignas(64) ConsumeQueue {
   // before the one holding the queue's end is full.
   int64_t WroteIn(const CqFile& file) const;
   bool IsFull(const CqFile& file) const { return write_end_ >= file.end(); }
-  // The put path's shortcut: PrepareUnits' slow path points cursor_ at the
-  // next unit in the pinned mapping; every other write drops it.
   absl::Status PrepareUnitsSlow(int64_t first, int64_t count);
+  // The file holding byte `pos`, created (in the list) if it is the next.
+  absl::StatusOr<std::shared_ptr<CqFile>> RoomFileFor(int64_t pos);
+  void ForgetRoom();
   absl::Status PutUnitSlow(int64_t queue_offset, const CqUnit& unit);
+  // Points cursor_ at the queue's end in `file`, through a pin.
+  void AimCursor(const std::shared_ptr<CqFile>& file);
   void DropCursor();
 
   // --- the appender's hot state, first: at 10,000 queues a put touches
   // this queue cold, so what the put path reads is in the object's first
-  // two cache lines (Find compares topic_ and queue_id_).
+  // cache line (Find compares topic_ and queue_id_).
   const std::string topic_;
   const int32_t queue_id_;
+  // Relaxed atomics: written by the appender, read by producers (PrepareAhead).
+  std::atomic<int64_t> next_offset_{0};
+  // Appender only: files exist and have disk blocks for units below this.
+  int64_t room_end_ = 0;
+  std::atomic<int64_t> files_end_{0};  // end of the last file (bytes)
+
+  // --- the dispatcher's hot state, on its own cache line: the appender
+  // writes its line while the dispatcher writes this one.
+  // Dispatcher only: where the unit at write_end_ goes, in the mapping
+  // prepared_region_ pins, valid for byte offsets below cursor_end_ (mapped,
+  // allocated and in the file). Null: take the slow path.
+  alignas(64) std::byte* cursor_ = nullptr;
+  int64_t cursor_end_ = 0;
   bool pin_kept_ = false;
   // For the table's dirty list: set when the first unit after a flush lands.
   std::atomic<bool> in_dirty_list_{false};
-  int64_t next_offset_ = 0;  // appender only
-  // Appender only: where the unit at write_end_ goes, in the mapping
-  // prepared_region_ pins, valid for queue offsets below ready_end_ (mapped,
-  // allocated and in the file). Null: take the slow path.
-  std::byte* cursor_ = nullptr;
-  int64_t ready_end_ = 0;
   std::atomic<int64_t> max_phy_offset_{-1};
   // Where the next unit goes (bytes): the queue's end, published with
   // release after the unit's bytes, so readers see whole units.
   std::atomic<int64_t> write_end_{0};
-  std::atomic<int64_t> files_end_{0};  // end of the last file (bytes)
+  std::shared_ptr<MappedRegion> prepared_region_;
 
   const ConsumeQueueOptions options_;
   FileSystem& fs_;
@@ -222,11 +243,9 @@ class alignas(64) ConsumeQueue {
   FastMutex pending_mu_;
   std::shared_ptr<CqFile> pending_next_ ABSL_GUARDED_BY(pending_mu_);
   std::shared_ptr<CqFile> TakePending(int64_t from);
-  // Appender only: the last file as PrepareUnits last found it (kept across
-  // batches: finding it takes a lock; dropped by TruncateAt and Load), and
-  // the pin of its mapping PrepareUnits took for PutUnit.
-  std::shared_ptr<CqFile> append_file_;
-  std::shared_ptr<MappedRegion> prepared_region_;
+  // Appender only: the last file PrepareUnits made room in (kept across
+  // batches: finding it takes a lock; dropped by TruncateAt and Load).
+  std::shared_ptr<CqFile> room_file_;
   static constexpr int64_t kAheadBytes = 64 * 1024;  // ~3,300 units
 };
 

@@ -25,8 +25,9 @@ absl::Status CqFile::Create(uint64_t allocate_bytes) {
   options.keep_fd = false;   // tens of thousands may be mapped
   RMQ_ASSIGN_OR_RETURN(std::unique_ptr<MappedRegion> region,
                        fs_.Map(path_, options));
-  allocated_to_ = static_cast<int64_t>(
-      std::min<uint64_t>(allocate_bytes, static_cast<uint64_t>(size_)));
+  allocated_to_.store(static_cast<int64_t>(std::min<uint64_t>(
+                          allocate_bytes, static_cast<uint64_t>(size_))),
+                      std::memory_order_release);
   {
     FastMutexLock lock(&mu_);
     region_ = std::move(region);
@@ -75,10 +76,11 @@ bool CqFile::mapped() const {
 
 absl::Status CqFile::EnsureAllocated(MappedRegion& region, int64_t written,
                                      int64_t pos, int64_t ahead) {
-  if (pos <= allocated_to_) return absl::OkStatus();
+  const int64_t allocated = allocated_to_.load(std::memory_order_relaxed);
+  if (pos <= allocated) return absl::OkStatus();
   // Zeros go only where nothing was written: past the write position (after
   // a restart allocated_to_ is 0 and the file's own extent is unknown).
-  const int64_t start = std::max(allocated_to_, written);
+  const int64_t start = std::max(allocated, written);
   // Grow the allocation with the queue: a page for a new queue, up to `ahead`
   // for a busy one, so 100,000 mostly idle queues cost 400 MB, not 6 GB.
   const int64_t step =
@@ -87,7 +89,7 @@ absl::Status CqFile::EnsureAllocated(MappedRegion& region, int64_t written,
   if (end <= start) return absl::OkStatus();
   // Written zeros, not fallocate: see MappedRegion::AllocateZeroed.
   RMQ_RETURN_IF_ERROR(region.AllocateZeroed(start, end - start));
-  allocated_to_ = end;
+  allocated_to_.store(end, std::memory_order_release);
   return absl::OkStatus();
 }
 

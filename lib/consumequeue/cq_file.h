@@ -7,7 +7,8 @@
 // file size, so RocketMQ reads it unchanged.
 //
 // Thread-safety: the flushed position is atomic; the mapping is guarded by a
-// mutex. Units are written by one appender (the store's append lock).
+// mutex. Blocks are allocated by one appender (the store's append lock);
+// the dispatcher reads how far, to write units below it.
 
 #include <atomic>
 #include <cstdint>
@@ -61,8 +62,10 @@ class CqFile : public std::enable_shared_from_this<CqFile> {
   // `pos` land through the mapping; `written` bytes hold units already.
   absl::Status EnsureAllocated(MappedRegion& region, int64_t written,
                                int64_t pos, int64_t ahead);
-  // Appender only: disk blocks exist for [0, allocated_to()).
-  int64_t allocated_to() const { return allocated_to_; }
+  // Disk blocks exist for [0, allocated_to()).
+  int64_t allocated_to() const {
+    return allocated_to_.load(std::memory_order_acquire);
+  }
 
   // LRU bookkeeping for the cache.
   uint64_t last_used() const { return last_used_.load(); }
@@ -77,7 +80,7 @@ class CqFile : public std::enable_shared_from_this<CqFile> {
   MappingCache& cache_;
   std::atomic<int64_t> flushed_{0};
   std::atomic<uint64_t> last_used_{0};
-  int64_t allocated_to_ = 0;  // appender only
+  std::atomic<int64_t> allocated_to_{0};  // written by the appender
   mutable FastMutex mu_;
   std::shared_ptr<MappedRegion> region_ ABSL_GUARDED_BY(mu_);
 };

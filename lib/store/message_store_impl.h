@@ -18,7 +18,7 @@
 #include "base/fast_mutex.h"
 #include "commitlog/commit_log.h"
 #include "consumequeue/consume_queue_table.h"
-#include "consumequeue/pinned_queues.h"
+#include "consumequeue/unit_dispatcher.h"
 #include "flush/commit_log_flusher.h"
 #include "flush/consume_queue_flusher.h"
 #include "flush/durability_tracker.h"
@@ -105,6 +105,13 @@ class MessageStore::Impl {
 
   // store_read.cc
   int64_t ReadableEnd() const { return tracker_.committed(); }
+  // The queue, with every unit of a message put before the call written
+  // (read-your-writes: units are written off the put path).
+  const ConsumeQueue* FindForRead(std::string_view topic,
+                                  int32_t queue_id) const {
+    if (dispatcher_ != nullptr) dispatcher_->CatchUp();
+    return queues_->Find(topic, queue_id);
+  }
   bool RecordHasKey(const RecordView& record, std::string_view topic,
                     std::string_view key) const;
   absl::StatusOr<int64_t> StoreTimeAt(const ConsumeQueue& queue,
@@ -125,14 +132,14 @@ class MessageStore::Impl {
   bool last_exit_ok_ = true;
 
   // Background services, stopped in reverse order by Shutdown.
+  // Kept until destruction once started: readers may still catch up.
+  std::unique_ptr<UnitDispatcher> dispatcher_;
   std::unique_ptr<WriteBufferCommitter> committer_;  // write-buffer path only
   std::unique_ptr<CommitLogFlusher> flusher_;
   std::unique_ptr<ConsumeQueueFlusher> cq_flusher_;
   std::unique_ptr<IndexBuilder> index_builder_;
 
   FastMutex append_mu_;
-  PinnedQueues pinned_ ABSL_GUARDED_BY(append_mu_);  // points into queues_
-  std::atomic<int64_t> last_dispatch_timestamp_{0};
   std::atomic<bool> shut_down_{false};
   absl::Mutex shutdown_mu_;
 

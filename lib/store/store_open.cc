@@ -33,8 +33,7 @@ int64_t PhysicalMemoryBytes() {
 MessageStore::Impl::Impl(StoreConfig config)
     : config_(std::move(config)),
       memory_window_(PhysicalMemoryBytes() *
-                     config_.access_message_in_memory_max_ratio / 100),
-      pinned_(static_cast<size_t>(config_.max_mapped_consume_queue_files)) {}
+                     config_.access_message_in_memory_max_ratio / 100) {}
 
 MessageStore::Impl::~Impl() {
   absl::Status s = Shutdown();
@@ -174,9 +173,6 @@ absl::Status MessageStore::Impl::OpenParts() {
         log_->SyncRange(recovery_.scan_from, log_->WrittenOffset()));
     if (recovery_.last_store_timestamp > 0) {
       checkpoint_->set_physic_msg_timestamp(recovery_.last_store_timestamp);
-      // The queues now hold every record up to the end: the next checkpoint
-      // may say so, so a later crash does not rescan from the beginning.
-      last_dispatch_timestamp_ = recovery_.last_store_timestamp;
     }
   }
   tracker_.Reset(log_->WrittenOffset(), recovery_.last_store_timestamp);
@@ -192,6 +188,16 @@ absl::Status MessageStore::Impl::OpenParts() {
 absl::Status MessageStore::Impl::StartServices() {
   Logger& logger = *config_.logger;
   log_->PrepareNextSegment();
+  dispatcher_ = std::make_unique<UnitDispatcher>(
+      UnitDispatcherOptions{.pinned_queues = static_cast<size_t>(
+                                config_.max_mapped_consume_queue_files),
+                            // The queues now hold every record up to the end:
+                            // the next checkpoint may say so, so a later crash
+                            // does not rescan from the beginning.
+                            .last_timestamp = std::max<int64_t>(
+                                recovery_.last_store_timestamp, 0)},
+      *queues_, [this](absl::Status failed) { tracker_.MarkReadOnly(failed); });
+  dispatcher_->Start();
   FlushPolicy policy{
       .sync = config_.flush_disk_type == FlushDiskType::kSyncFlush,
       .interval = absl::Milliseconds(config_.flush_interval_commit_log),
@@ -217,7 +223,7 @@ absl::Status MessageStore::Impl::StartServices() {
           .thorough_interval = absl::Milliseconds(
               config_.flush_consume_queue_thorough_interval)},
       *queues_, *config_.fs, logger,
-      [this] { return last_dispatch_timestamp_.load(); },
+      [this] { return dispatcher_->last_timestamp(); },
       [this](int64_t timestamp) {
         if (timestamp > 0) checkpoint_->set_logics_msg_timestamp(timestamp);
         return checkpoint_->Flush();
@@ -250,6 +256,7 @@ absl::Status MessageStore::Impl::StartServices() {
 absl::Status MessageStore::Impl::Flush() {
   if (shut_down_) return absl::FailedPreconditionError("store is shut down");
   if (flusher_ == nullptr) return absl::OkStatus();  // read-only
+  dispatcher_->CatchUp();
   RMQ_RETURN_IF_ERROR(flusher_->FlushAll());
   return cq_flusher_->FlushAll();
 }
@@ -277,6 +284,7 @@ absl::Status MessageStore::Impl::Shutdown() {
     flusher_.reset();
   }
   tracker_.FailWaiters();
+  if (dispatcher_ != nullptr) dispatcher_->Stop();  // every unit written
   if (cq_flusher_ != nullptr) {
     note(cq_flusher_->FlushAll());
     cq_flusher_.reset();
@@ -312,6 +320,7 @@ void MessageStore::Impl::CrashForTesting() {
   index_builder_.reset();
   flusher_.reset();
   tracker_.FailWaiters();
+  if (dispatcher_ != nullptr) dispatcher_->Stop();
   cq_flusher_.reset();
   if (log_ != nullptr) log_->StopAllocation();
   lock_.reset();

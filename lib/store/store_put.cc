@@ -1,7 +1,8 @@
 // MessageStore::Impl: the put path. Records are encoded outside the append
 // lock; under it only the queue offset, physical offset and store time are
-// patched in, the bytes copied into the segment and the consume-queue unit
-// written, so a message is readable the moment Put returns.
+// patched in, room made for the consume-queue units, the bytes copied into
+// the segment and the units handed to the dispatcher. Reads catch the
+// dispatcher up first, so a message is readable the moment Put returns.
 
 #include <charconv>
 
@@ -143,7 +144,7 @@ absl::Status MessageStore::Impl::AppendLocked(Batch& batch, std::string& buffer,
                              [](const Encoded& e) { return e.queue; });
   ConsumeQueue* const queue = queued != batch.end() ? queued->queue : nullptr;
   if (queue != nullptr) {
-    pinned_.Keep(*queue);  // PrepareUnits pins the queue's file
+    // A full disk fails the put here, before the log, never the dispatcher.
     RMQ_RETURN_IF_ERROR(queue->PrepareUnits(queue->next_offset(), units));
   }
   const int64_t timestamp = config_.clock->NowMs();
@@ -165,15 +166,9 @@ absl::Status MessageStore::Impl::AppendLocked(Batch& batch, std::string& buffer,
         e.tags_code =
             ComputeTagsCode(e.topic, properties, timestamp, delay_levels_ms_);
       }
-      absl::Status unit =
-          e.queue->PutUnit(queue_offset, CqUnit{phys, size, e.tags_code});
-      if (!unit.ok()) {
-        // PrepareUnits made room: this is a bug or a vanished file. The record
-        // is in the log; recovery will index it. Stop taking writes.
-        tracker_.MarkReadOnly(unit);
-      }
+      dispatcher_->Push(
+          {e.queue, queue_offset, CqUnit{phys, size, e.tags_code}, timestamp});
       e.queue->set_next_offset(queue_offset + 1);
-      queues_->MarkDirty(*e.queue);
     }
     PutResult& r = out[index++];
     r.physical_offset = PhysicalOffset(phys);
@@ -184,7 +179,8 @@ absl::Status MessageStore::Impl::AppendLocked(Batch& batch, std::string& buffer,
     phys += size;
   }
   tracker_.Appended(phys, timestamp, /*also_committed=*/committer_ == nullptr);
-  last_dispatch_timestamp_.store(timestamp, std::memory_order_relaxed);
+  // After Appended: a reader that catches up finds the records readable.
+  dispatcher_->Publish();
   put_messages_.fetch_add(static_cast<int64_t>(batch.size()),
                           std::memory_order_relaxed);
   put_bytes_.fetch_add(total, std::memory_order_relaxed);

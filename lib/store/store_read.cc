@@ -45,7 +45,7 @@ absl::StatusOr<GetResult> MessageStore::Impl::Get(
     return QueueOffset(correct ? corrected : offset);
   };
   const ConsumeQueue* queue =
-      queues_->Find(request.topic, request.queue_id.value());
+      FindForRead(request.topic, request.queue_id.value());
   if (queue == nullptr) {
     result.status = GetStatus::kNoMessageInQueue;
     result.next_begin_offset = next(0);
@@ -203,13 +203,13 @@ absl::StatusOr<QueryResult> MessageStore::Impl::QueryByKey(
 
 int64_t MessageStore::Impl::MinOffsetInQueue(std::string_view topic,
                                              int32_t queue) const {
-  const ConsumeQueue* q = queues_->Find(topic, queue);
+  const ConsumeQueue* q = FindForRead(topic, queue);
   return q == nullptr ? 0 : q->MinOffset();
 }
 
 int64_t MessageStore::Impl::MaxOffsetInQueue(std::string_view topic,
                                              int32_t queue) const {
-  const ConsumeQueue* q = queues_->Find(topic, queue);
+  const ConsumeQueue* q = FindForRead(topic, queue);
   return q == nullptr ? 0 : q->MaxOffset();
 }
 
@@ -229,7 +229,7 @@ absl::StatusOr<int64_t> MessageStore::Impl::StoreTimeAt(
 
 int64_t MessageStore::Impl::OffsetByTime(std::string_view topic, int32_t queue,
                                          int64_t timestamp_ms) const {
-  const ConsumeQueue* q = queues_->Find(topic, queue);
+  const ConsumeQueue* q = FindForRead(topic, queue);
   if (q == nullptr) return 0;
   int64_t low = q->MinOffset();
   const int64_t max = q->MaxOffset();
@@ -258,7 +258,7 @@ int64_t MessageStore::Impl::OffsetByTime(std::string_view topic, int32_t queue,
 
 absl::StatusOr<int64_t> MessageStore::Impl::MessageStoreTime(
     std::string_view topic, int32_t queue, int64_t offset) const {
-  const ConsumeQueue* q = queues_->Find(topic, queue);
+  const ConsumeQueue* q = FindForRead(topic, queue);
   if (q == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("no queue ", AsAbsl(topic), "/", queue));

@@ -1,7 +1,8 @@
-// The appender's cursor (ConsumeQueue::PrepareUnits/PutUnit): units written
-// through it must be exactly what the slow path would have written, across
-// file rolls, batches spilling into the next file, truncation and queues
-// whose first file starts past offset 0.
+// The appender's room (ConsumeQueue::PrepareUnits) and the dispatcher's
+// cursor (PutUnit): units written through it must be exactly what the slow
+// path would have written, across file rolls, batches spilling into the next
+// file, room made far ahead of the units, truncation and queues whose first
+// file starts past offset 0.
 
 #include "consumequeue/consume_queue.h"
 
@@ -26,7 +27,9 @@ class QueueFixture {
             ConsumeQueueOptions{.dir = "/cq/T/0",
                                 .file_size = CqUnit::kSize * kUnitsPerFile,
                                 .allocate_ahead = 4096},
-            *fs_, cache_, *logger_)) {}
+            *fs_, cache_, *logger_)) {
+    queue_->set_pin_kept(true);  // as the dispatcher's PinnedQueues does
+  }
 
   ConsumeQueue& queue() { return *queue_; }
 
@@ -82,6 +85,27 @@ TEST_CASE("a batch spilling into the next file is written whole") {
   f.Append(1);
   f.CheckUnits(0, 123);
   CHECK(f.queue().FileCount() == 2);
+}
+
+TEST_CASE("units land in order when room was made batches ahead of them") {
+  // The appender runs ahead of the dispatcher: it lists the next file while
+  // units still land in the one before.
+  QueueFixture f;
+  REQUIRE(f.queue().Prepare().ok());
+  int64_t next = 0;
+  for (int64_t batch : {40, 50, 30, 85, 1}) {
+    REQUIRE(f.queue().PrepareUnits(next, batch).ok());
+    next += batch;
+    f.queue().set_next_offset(next);
+  }
+  CHECK(f.queue().FileCount() == 3);
+  CHECK(f.queue().MaxOffset() == 0);  // nothing written yet
+  for (int64_t k = 0; k < next; ++k) {
+    REQUIRE(f.queue().PutUnit(k, QueueFixture::UnitFor(k)).ok());
+  }
+  f.CheckUnits(0, next);
+  // Room was made only as far as needed, plus the allocation step.
+  CHECK(f.queue().FileCount() == 3);
 }
 
 TEST_CASE("after a truncation the cursor writes at the new end") {
