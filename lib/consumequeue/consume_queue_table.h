@@ -73,8 +73,16 @@ class ConsumeQueueTable {
   int64_t size() const;
   int64_t max_phy_offset() const;  // max over queues, -1 if none
 
-  // The queues that received units since they were last taken.
+  // The queues that received units since they were last taken. MarkDirty
+  // after writing a unit is a full barrier (an exchange), so a take that
+  // clears the flag either sees the unit or the queue is listed again.
   void MarkDirty(ConsumeQueue& queue);
+  // The same for a caller that issued a seq_cst fence after its units: a
+  // queue already listed then costs a plain load.
+  void MarkDirtyAfterFence(ConsumeQueue& queue) {
+    if (queue.in_dirty_list().load(std::memory_order_relaxed)) return;
+    MarkDirty(queue);
+  }
   std::vector<ConsumeQueue*> TakeDirty();
 
   MappingCache& cache() { return cache_; }

@@ -55,6 +55,12 @@ void UnitDispatcher::Drain(uint64_t until) {
     }
     Write(ring_[i & mask_]);
   }
+  // One fence for the pass, then the dirty list: a locked exchange per unit
+  // was a third of this thread's samples at 10,000 queues.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  for (uint64_t i = tail; i < until; ++i) {
+    queues_.MarkDirtyAfterFence(*ring_[i & mask_].queue);
+  }
   if (!failed_.load(std::memory_order_relaxed)) {
     last_timestamp_.store(ring_[(until - 1) & mask_].store_timestamp,
                           std::memory_order_release);
@@ -75,9 +81,7 @@ void UnitDispatcher::Write(const Item& item) {
     on_failure_(Annotate(
         written, absl::StrCat("consume queue ", queue.topic(), "/",
                               queue.queue_id(), " unit ", item.queue_offset)));
-    return;
   }
-  queues_.MarkDirty(queue);
 }
 
 void UnitDispatcher::Run(std::stop_token stop) {
