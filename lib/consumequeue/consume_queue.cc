@@ -346,12 +346,14 @@ absl::Status ConsumeQueue::PrepareUnitsSlow(int64_t first, int64_t count) {
   // while the dispatcher may still be writing the one before.
   for (int64_t pos = first * kUnit; pos < end;) {
     RMQ_ASSIGN_OR_RETURN(std::shared_ptr<CqFile> file, RoomFileFor(pos));
-    RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
-    // Zeros land at and past allocated_to(), which is past every unit
-    // room was made for: the dispatcher never writes there.
-    RMQ_RETURN_IF_ERROR(file->EnsureAllocated(
-        *region, WroteIn(*file), std::min(end, file->end()) - file->from(),
-        options_.allocate_ahead));
+    const int64_t need = std::min(end, file->end()) - file->from();
+    if (need > file->allocated_to()) {  // the dispatcher did not get here
+      RMQ_ASSIGN_OR_RETURN(auto region, file->Acquire());
+      // Zeros land at and past allocated_to(), which is past every unit
+      // room was made for: the dispatcher never writes there.
+      RMQ_RETURN_IF_ERROR(file->EnsureAllocated(*region, WroteIn(*file), need,
+                                                options_.allocate_ahead));
+    }
     room_end_ = (file->from() + file->allocated_to()) / kUnit;
     pos = file->end();
   }
@@ -425,11 +427,24 @@ void ConsumeQueue::AimCursor(const std::shared_ptr<CqFile>& file) {
   if (!region.ok()) return;  // the next unit takes the slow path again
   const int64_t write_end = write_end_.load(std::memory_order_relaxed);
   if (write_end < file->from() || write_end >= file->end()) return;
+  const int64_t next = write_end - file->from();
+  // Allocate ahead of the appender, here rather than on the put path: it
+  // then finds room made (a failure here leaves it to the appender, whose
+  // put fails cleanly). The cursor stops `margin` short of the allocated
+  // end, so this runs again before the appender gets there.
+  const int64_t margin =
+      std::clamp<int64_t>(next, 4096,
+                          std::max<int64_t>(options_.allocate_ahead, 4096)) /
+      2;
+  (void)file->EnsureAllocated(**region, next, next + margin,
+                              options_.allocate_ahead);
+  const int64_t allocated = std::min(file->allocated_to(), file->size());
   prepared_region_ = *std::move(region);
-  cursor_ = prepared_region_->bytes().data() + (write_end - file->from());
-  // Below what has disk blocks: room was made there, by the appender or by
-  // WriteAt (recovery).
-  cursor_end_ = file->from() + std::min(file->allocated_to(), file->size());
+  cursor_ = prepared_region_->bytes().data() + next;
+  // Never past what has disk blocks: room was made there, by the appender,
+  // by this, or by WriteAt (recovery).
+  cursor_end_ = file->from() +
+                (allocated == file->size() ? allocated : allocated - margin);
 }
 
 absl::Status ConsumeQueue::PutUnitSlow(int64_t queue_offset,

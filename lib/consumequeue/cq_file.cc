@@ -76,6 +76,8 @@ bool CqFile::mapped() const {
 
 absl::Status CqFile::EnsureAllocated(MappedRegion& region, int64_t written,
                                      int64_t pos, int64_t ahead) {
+  if (pos <= allocated_to()) return absl::OkStatus();
+  FastMutexLock lock(&allocate_mu_);
   const int64_t allocated = allocated_to_.load(std::memory_order_relaxed);
   if (pos <= allocated) return absl::OkStatus();
   // Zeros go only where nothing was written: past the write position (after

@@ -6,9 +6,9 @@
 // ahead of its write position. Its length on disk is still RocketMQ's fixed
 // file size, so RocketMQ reads it unchanged.
 //
-// Thread-safety: the flushed position is atomic; the mapping is guarded by a
-// mutex. Blocks are allocated by one appender (the store's append lock);
-// the dispatcher reads how far, to write units below it.
+// Thread-safety: the flushed position is atomic; the mapping and the
+// allocation are guarded by mutexes. Blocks are allocated by the appender
+// (room for its units) and, ahead of it, by the dispatcher.
 
 #include <atomic>
 #include <cstdint>
@@ -60,6 +60,7 @@ class CqFile : public std::enable_shared_from_this<CqFile> {
 
   // Makes sure disk blocks exist for [0, pos + ahead) before writes up to
   // `pos` land through the mapping; `written` bytes hold units already.
+  // Zeros are written only at and past allocated_to(), where no unit is.
   absl::Status EnsureAllocated(MappedRegion& region, int64_t written,
                                int64_t pos, int64_t ahead);
   // Disk blocks exist for [0, allocated_to()).
@@ -80,7 +81,8 @@ class CqFile : public std::enable_shared_from_this<CqFile> {
   MappingCache& cache_;
   std::atomic<int64_t> flushed_{0};
   std::atomic<uint64_t> last_used_{0};
-  std::atomic<int64_t> allocated_to_{0};  // written by the appender
+  FastMutex allocate_mu_;
+  std::atomic<int64_t> allocated_to_{0};  // grows under allocate_mu_
   mutable FastMutex mu_;
   std::shared_ptr<MappedRegion> region_ ABSL_GUARDED_BY(mu_);
 };

@@ -79,9 +79,9 @@ void QueueDirectory::PrefetchQueue(const Probe& probe) const {
   const ConsumeQueue* queue = table->slots[probe.hash & table->mask].queue.load(
       std::memory_order_acquire);
   if (queue == nullptr) return;
-  // The appender's state spans the queue's first two cache lines.
+  // The appender's state is the queue's first cache line. (Not the second:
+  // it is the dispatcher's, and a copy here would only be invalidated.)
   __builtin_prefetch(queue);
-  __builtin_prefetch(reinterpret_cast<const char*>(queue) + 64);
 }
 
 ConsumeQueue* QueueDirectory::Find(const Probe& probe) const {

@@ -18,14 +18,14 @@ constexpr int64_t kUnitsPerFile = 100;
 
 class QueueFixture {
  public:
-  QueueFixture()
+  explicit QueueFixture(int64_t units_per_file = kUnitsPerFile)
       : fs_(NewMemFileSystem()),
         logger_(NullLogger()),
         cache_(1000),
         queue_(std::make_unique<ConsumeQueue>(
             "T", 0,
             ConsumeQueueOptions{.dir = "/cq/T/0",
-                                .file_size = CqUnit::kSize * kUnitsPerFile,
+                                .file_size = CqUnit::kSize * units_per_file,
                                 .allocate_ahead = 4096},
             *fs_, cache_, *logger_)) {
     queue_->set_pin_kept(true);  // as the dispatcher's PinnedQueues does
@@ -105,6 +105,30 @@ TEST_CASE("units land in order when room was made batches ahead of them") {
   }
   f.CheckUnits(0, next);
   // Room was made only as far as needed, plus the allocation step.
+  CHECK(f.queue().FileCount() == 3);
+}
+
+TEST_CASE("allocating ahead never zeroes a unit already written") {
+  // Files of 20,000 bytes allocated in steps of up to 4 KiB, by the appender
+  // (room for its batches) and by the dispatcher (ahead of the appender,
+  // which here runs up to 300 units ahead). The in-memory file system
+  // really writes the zeros: one landing on a unit would show below.
+  QueueFixture f(/*units_per_file=*/1000);
+  REQUIRE(f.queue().Prepare().ok());
+  int64_t made = 0;
+  int64_t written = 0;
+  while (written < 2500) {
+    const int64_t batch = 1 + made % 7;
+    if (made - written < 300 && made + batch <= 2500) {
+      REQUIRE(f.queue().PrepareUnits(made, batch).ok());
+      made += batch;
+      f.queue().set_next_offset(made);
+    }
+    for (int64_t n = 0; n < 5 && written < made; ++n, ++written) {
+      REQUIRE(f.queue().PutUnit(written, QueueFixture::UnitFor(written)).ok());
+    }
+  }
+  f.CheckUnits(0, 2500);
   CHECK(f.queue().FileCount() == 3);
 }
 
