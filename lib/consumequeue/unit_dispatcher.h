@@ -93,6 +93,9 @@ class UnitDispatcher {
   void MakeSpace(uint64_t next);
   // Writes the units below `until` not yet written.
   void Drain(uint64_t until);
+  // Writes ring entries [from, until), prefetching ahead.
+  void WriteRange(uint64_t from, uint64_t until)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(drain_mu_);
   void Write(const Item& item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(drain_mu_);
   void Run(std::stop_token stop);
 

@@ -1,9 +1,9 @@
 #pragma once
 // Follows the commit log and feeds every record to the IndexService (the
-// index half of RocketMQ's ReputMessageService). Consume-queue units are
-// written by the appender itself, right after the append; key indexing is not
-// on the put path, so it runs here, in log order, and catches up after a
-// restart from where the index files end.
+// index half of RocketMQ's ReputMessageService; the consume-queue half is
+// UnitDispatcher, fed by the appender). Key indexing is not on the put path,
+// so it runs here, in log order, and catches up after a restart from where
+// the index files end.
 //
 // Thread-safety: thread-safe. Owns one thread, stopped by the destructor.
 

@@ -1,6 +1,7 @@
 // MessageStore: the put and read paths (tests/unit/store/store_recovery_test.cc
 // covers reopening, crashes and faults).
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <set>
 #include <thread>
@@ -171,6 +172,62 @@ TEST_CASE("tiny segments roll with BLANK markers and reads cross files",
   REQUIRE_OK(report);
   CHECK(report->problems.empty());
   CHECK(report->blanks > 20);
+}
+
+TEST_CASE("a reader on another thread finds every message it saw acked",
+          "[store][concurrency]") {
+  // Units are written by the dispatcher after Put returns; a read must
+  // catch it up first. Producers publish their last acked (queue, offset);
+  // a reader reads exactly that message at once.
+  auto store = MustOpen(SmallStoreConfig(NewMemFileSystem()));
+  constexpr int kProducers = 2, kPuts = 3000, kQueues = 40;
+  std::atomic<int64_t> acked[kProducers];
+  for (auto& a : acked) a = -1;
+  std::atomic<int> running{kProducers};
+  std::vector<std::thread> producers;
+  for (int t = 0; t < kProducers; ++t) {
+    producers.emplace_back([&, t] {
+      for (int i = 0; i < kPuts; ++i) {
+        const int32_t queue = t * kQueues / 2 + i % (kQueues / 2);
+        auto put = store->Put(Message("RYW", queue, absl::StrCat(t, "-", i)));
+        if (!put.ok()) break;
+        acked[t].store(int64_t{queue} << 40 | put->queue_offset.value(),
+                       std::memory_order_release);
+      }
+      running.fetch_sub(1);
+    });
+  }
+  // Catch2 is not thread-safe: the reader counts, the test checks after.
+  int64_t reads = 0, missing = 0;
+  std::thread reader([&] {
+    while (running.load() > 0) {
+      for (auto& a : acked) {
+        const int64_t last = a.load(std::memory_order_acquire);
+        if (last < 0) continue;
+        const int32_t queue = static_cast<int32_t>(last >> 40);
+        const int64_t offset = last & ((int64_t{1} << 40) - 1);
+        auto got = store->Get(GetRequest{.topic = "RYW",
+                                         .queue_id = QueueId(queue),
+                                         .offset = QueueOffset(offset),
+                                         .max_messages = 1});
+        ++reads;
+        if (!got.ok() || got->status != GetStatus::kFound ||
+            got->records.empty() || !DecodeRecord(got->records[0].bytes).ok() ||
+            DecodeRecord(got->records[0].bytes)->queue_offset != offset ||
+            store->MaxOffsetInQueue("RYW", QueueId(queue)).value() <= offset) {
+          ++missing;
+        }
+      }
+    }
+  });
+  for (auto& p : producers) p.join();
+  reader.join();
+  CHECK(reads > 0);
+  CHECK(missing == 0);
+  for (int q = 0; q < kQueues; ++q) {
+    CHECK(store->MaxOffsetInQueue("RYW", QueueId(q)).value() ==
+          kPuts / (kQueues / 2));
+  }
 }
 
 TEST_CASE("concurrent producers get unique offsets and a clean store",
