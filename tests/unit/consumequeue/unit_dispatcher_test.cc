@@ -49,6 +49,12 @@ class DispatchFixture {
     q.set_next_offset(offset + 1);
   }
 
+  // Pushes messages [0, count) and publishes them, as one appender batch.
+  void PushAll(int count) {
+    for (int m = 0; m < count; ++m) Push(m);
+    dispatcher_.Publish();
+  }
+
   static CqUnit UnitFor(int m) { return CqUnit{int64_t{m} * 100, 100, m}; }
 
   // Messages [0, count) are all in their queues, in order.
@@ -111,8 +117,7 @@ TEST_CASE("a full ring is drained by the appender itself") {
 TEST_CASE("the thread writes published units without any reader") {
   DispatchFixture f(1024);
   f.dispatcher().Start();
-  for (int m = 0; m < 100; ++m) f.Push(m);
-  f.dispatcher().Publish();
+  f.PushAll(100);
   // It polls every millisecond; a reader would not wait for it.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -127,8 +132,7 @@ TEST_CASE("the thread writes published units without any reader") {
 TEST_CASE("Stop writes what is left, and the units are still in order") {
   DispatchFixture f(1024);
   f.dispatcher().Start();
-  for (int m = 0; m < 57; ++m) f.Push(m);
-  f.dispatcher().Publish();
+  f.PushAll(57);
   f.dispatcher().Stop();
   f.CheckWritten(57);
   f.dispatcher().Stop();  // idempotent
