@@ -59,7 +59,18 @@ async function startConsumer(nameSrv, group, topic, expression, handler, options
     rebalanceInterval: 1000,
     persistConsumerOffsetInterval: 1000,
   }, options));
-  consumer.on('error', err => errors.push(err));
+  // ali-ons's close() clears its queue table, then awaits the broker; its
+  // 1 s rebalance timer can fire meanwhile, take every queue for new and
+  // read its offset, and close() then closes the socket under that read
+  // (seen once under ASan on a loaded CI). That is the client's own race
+  // at close, not the broker's: logged, not counted as the consumer's error.
+  consumer.on('error', err => {
+    if (consumer.e2eClosing && err.name === 'SocketCloseError') {
+      console.warn(`ali-ons consumer ${group} while closing: ${err.message} (ignored)`);
+      return;
+    }
+    errors.push(err);
+  });
   if (recordPulls) {
     const client = consumer._mqClient;
     const pullMessage = client.pullMessage.bind(client);
@@ -92,6 +103,7 @@ async function startConsumer(nameSrv, group, topic, expression, handler, options
 }
 
 async function closeConsumer(consumer) {
+  consumer.e2eClosing = true;
   try {
     await consumer.close();
   } catch (err) {
