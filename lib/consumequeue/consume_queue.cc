@@ -433,9 +433,7 @@ void ConsumeQueue::AimCursor(const std::shared_ptr<CqFile>& file) {
   // put fails cleanly). The cursor stops `margin` short of the allocated
   // end, so this runs again before the appender gets there.
   const int64_t margin =
-      std::clamp<int64_t>(next, 4096,
-                          std::max<int64_t>(options_.allocate_ahead, 4096)) /
-      2;
+      CqFile::AllocationStep(next, options_.allocate_ahead) / 2;
   (void)file->EnsureAllocated(**region, next, next + margin,
                               options_.allocate_ahead);
   const int64_t allocated = std::min(file->allocated_to(), file->size());

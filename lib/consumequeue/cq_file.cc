@@ -83,11 +83,7 @@ absl::Status CqFile::EnsureAllocated(MappedRegion& region, int64_t written,
   // Zeros go only where nothing was written: past the write position (after
   // a restart allocated_to_ is 0 and the file's own extent is unknown).
   const int64_t start = std::max(allocated, written);
-  // Grow the allocation with the queue: a page for a new queue, up to `ahead`
-  // for a busy one, so 100,000 mostly idle queues cost 400 MB, not 6 GB.
-  const int64_t step =
-      std::clamp<int64_t>(pos, 4096, std::max<int64_t>(ahead, 4096));
-  const int64_t end = std::min(size_, pos + step);
+  const int64_t end = std::min(size_, pos + AllocationStep(pos, ahead));
   if (end <= start) return absl::OkStatus();
   // Written zeros, not fallocate: see MappedRegion::AllocateZeroed.
   RMQ_RETURN_IF_ERROR(region.AllocateZeroed(start, end - start));

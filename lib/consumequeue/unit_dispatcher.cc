@@ -32,12 +32,6 @@ void UnitDispatcher::Start() {
   thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
 }
 
-void UnitDispatcher::MakeSpace(uint64_t next) {
-  // The appender's own units, published or not, are visible to it: it
-  // writes them here rather than wait for another thread.
-  Drain(next);
-}
-
 void UnitDispatcher::Drain(uint64_t until) {
   FastMutexLock lock(&drain_mu_);
   const uint64_t tail = tail_.load(std::memory_order_relaxed);

@@ -66,7 +66,9 @@ class UnitDispatcher {
   void Push(const Item& item) {
     const uint64_t next = staged_;
     if (next - tail_.load(std::memory_order_acquire) >= ring_.size()) {
-      MakeSpace(next);
+      // Its own units, published or not, are visible to the appender: it
+      // writes them here rather than wait for another thread.
+      Drain(next);
     }
     ring_[next & mask_] = item;
     staged_ = next + 1;
@@ -90,7 +92,6 @@ class UnitDispatcher {
   bool failed() const { return failed_.load(std::memory_order_acquire); }
 
  private:
-  void MakeSpace(uint64_t next);
   // Writes the units below `until` not yet written.
   void Drain(uint64_t until);
   // Writes ring entries [from, until), prefetching ahead.
