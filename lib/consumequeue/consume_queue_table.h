@@ -55,14 +55,11 @@ class ConsumeQueueTable {
   // Creates the queue (directory and first file) when it does not exist.
   absl::StatusOr<ConsumeQueue*> FindOrCreate(std::string_view topic,
                                              int32_t queue_id);
-  // The put path's lookup in steps (QueueDirectory::Probe): Start early,
-  // PrefetchQueue a little later, FindOrCreate(probe) last.
+  // The put path's lookup in two steps (QueueDirectory::Probe): StartFind
+  // early, FindOrCreate(probe) when the queue is needed.
   QueueDirectory::Probe StartFind(std::string_view topic,
                                   int32_t queue_id) const {
     return directory_.Start(topic, queue_id);
-  }
-  void PrefetchQueue(const QueueDirectory::Probe& probe) const {
-    directory_.PrefetchQueue(probe);
   }
   absl::StatusOr<ConsumeQueue*> FindOrCreate(
       const QueueDirectory::Probe& probe) {

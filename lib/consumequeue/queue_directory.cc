@@ -7,7 +7,7 @@
 namespace rmq {
 namespace {
 
-constexpr size_t kInitialCapacity = 64;
+constexpr size_t kInitialLines = 16;
 constexpr uint64_t kSeed0 = 0xa0761d6478bd642f;  // wyhash's constants
 constexpr uint64_t kSeed1 = 0xe7037ed1a0b428db;
 
@@ -34,95 +34,114 @@ uint64_t Mix(uint64_t a, uint64_t b) {
 }  // namespace
 
 QueueDirectory::QueueDirectory() {
-  tables_.push_back(std::make_unique<Table>(kInitialCapacity));
+  tables_.push_back(std::make_unique<Table>(kInitialLines));
   current_.store(tables_.back().get(), std::memory_order_release);
 }
 
 // absl::HashOf took ~45 instructions per put (callgrind); topics are short,
 // so this reads them 8 bytes at a time (the last word overlapping, the
-// length mixed in first) in ~20.
-uint64_t QueueDirectory::Hash(std::string_view topic, int32_t queue_id) {
+// length mixed in first) in ~20. The group (id / 4) is mixed in, the id
+// within the group added to the low bits, which HomeBits drops.
+uint64_t QueueDirectory::Key(std::string_view topic, int32_t queue_id) {
+  const uint32_t id = static_cast<uint32_t>(queue_id);
   const char* p = topic.data();
   const size_t n = topic.size();
-  uint64_t h = Mix(static_cast<uint64_t>(static_cast<uint32_t>(queue_id)), n);
+  uint64_t h = Mix(id / kSlotsPerLine, n);
   if (n >= 8) {
     size_t i = 0;
     for (; i + 8 < n; i += 8) h = Mix(h, Load64(p + i));
-    return Mix(h, Load64(p + n - 8));
-  }
-  if (n >= 4) return Mix(h, Load32(p) << 32 | Load32(p + n - 4));
-  if (n > 0) {
+    h = Mix(h, Load64(p + n - 8));
+  } else if (n >= 4) {
+    h = Mix(h, Load32(p) << 32 | Load32(p + n - 4));
+  } else if (n > 0) {
     const uint64_t w = static_cast<uint64_t>(static_cast<uint8_t>(p[0])) << 16 |
                        static_cast<uint64_t>(static_cast<uint8_t>(p[n / 2]))
                            << 8 |
                        static_cast<uint8_t>(p[n - 1]);
-    return Mix(h, w);
+    h = Mix(h, w);
   }
-  return h;
+  return HomeBits(h) | (id % kSlotsPerLine);
 }
 
 ConsumeQueue* QueueDirectory::Find(std::string_view topic,
                                    int32_t queue_id) const {
-  return Find(Probe{topic, queue_id, Hash(topic, queue_id)});
+  return Find(Probe{topic, queue_id, Key(topic, queue_id)});
 }
 
-QueueDirectory::Probe QueueDirectory::Start(std::string_view topic,
-                                            int32_t queue_id) const {
-  const Probe probe{topic, queue_id, Hash(topic, queue_id)};
-  const Table* table = current_.load(std::memory_order_acquire);
-  __builtin_prefetch(&table->slots[probe.hash & table->mask]);
-  return probe;
-}
-
-void QueueDirectory::PrefetchQueue(const Probe& probe) const {
-  const Table* table = current_.load(std::memory_order_acquire);
-  const ConsumeQueue* queue = table->slots[probe.hash & table->mask].queue.load(
-      std::memory_order_acquire);
-  if (queue == nullptr) return;
-  // The appender's state is the queue's first cache line. (Not the second:
-  // it is the dispatcher's, and a copy here would only be invalidated.)
-  __builtin_prefetch(queue);
-}
-
-ConsumeQueue* QueueDirectory::Find(const Probe& probe) const {
-  const Table* table = current_.load(std::memory_order_acquire);
-  for (size_t i = probe.hash & table->mask;; i = (i + 1) & table->mask) {
-    const Slot& slot = table->slots[i];
-    ConsumeQueue* queue = slot.queue.load(std::memory_order_acquire);
-    if (queue == nullptr) return nullptr;  // tables are never full
-    if (slot.hash.load(std::memory_order_relaxed) == probe.hash &&
-        queue->queue_id() == probe.queue_id && queue->topic() == probe.topic) {
-      return queue;
+inline ConsumeQueue* QueueDirectory::Candidate(const Table& table,
+                                               uint64_t key) {
+  for (size_t i = table.HomeLine(key);; i = (i + 1) & table.mask) {
+    for (const Slot& slot : table.lines[i].slots) {
+      ConsumeQueue* queue = slot.queue.load(std::memory_order_acquire);
+      if (queue == nullptr) return nullptr;  // tables are never full
+      if (slot.key.load(std::memory_order_relaxed) == key) return queue;
     }
   }
 }
 
-void QueueDirectory::Place(Table& table, uint64_t hash, ConsumeQueue* queue) {
-  size_t i = hash & table.mask;
-  while (table.slots[i].queue.load(std::memory_order_relaxed) != nullptr) {
-    i = (i + 1) & table.mask;
+inline bool QueueDirectory::Is(const ConsumeQueue& queue, const Probe& probe) {
+  return queue.queue_id() == probe.queue_id && queue.topic() == probe.topic;
+}
+
+QueueDirectory::Probe QueueDirectory::Start(std::string_view topic,
+                                            int32_t queue_id) const {
+  Probe probe{topic, queue_id, Key(topic, queue_id)};
+  probe.candidate =
+      Candidate(*current_.load(std::memory_order_acquire), probe.key);
+  // The appender's state is the queue's first cache line. (Not the second:
+  // it is the dispatcher's, and a copy here would only be invalidated.)
+  if (probe.candidate != nullptr) __builtin_prefetch(probe.candidate);
+  return probe;
+}
+
+ConsumeQueue* QueueDirectory::Find(const Probe& probe) const {
+  if (probe.candidate != nullptr && Is(*probe.candidate, probe)) {
+    return probe.candidate;
   }
-  table.slots[i].hash.store(hash, std::memory_order_relaxed);
-  table.slots[i].queue.store(queue, std::memory_order_release);
+  // No candidate (inserted since Start, or absent), or another queue with the
+  // same 64-bit key: search every slot with the key.
+  const Table* table = current_.load(std::memory_order_acquire);
+  for (size_t i = table->HomeLine(probe.key);; i = (i + 1) & table->mask) {
+    for (const Slot& slot : table->lines[i].slots) {
+      ConsumeQueue* queue = slot.queue.load(std::memory_order_acquire);
+      if (queue == nullptr) return nullptr;
+      if (slot.key.load(std::memory_order_relaxed) == probe.key &&
+          Is(*queue, probe)) {
+        return queue;
+      }
+    }
+  }
+}
+
+void QueueDirectory::Place(Table& table, uint64_t key, ConsumeQueue* queue) {
+  for (size_t i = table.HomeLine(key);; i = (i + 1) & table.mask) {
+    for (Slot& slot : table.lines[i].slots) {
+      if (slot.queue.load(std::memory_order_relaxed) != nullptr) continue;
+      slot.key.store(key, std::memory_order_relaxed);
+      slot.queue.store(queue, std::memory_order_release);
+      return;
+    }
+  }
 }
 
 void QueueDirectory::Insert(ConsumeQueue* queue) {
   Table* table = tables_.back().get();
   // At most half full: probes stay short and always end at an empty slot.
-  if ((count_ + 1) * 2 > table->mask + 1) {
+  if ((count_ + 1) * 2 > (table->mask + 1) * kSlotsPerLine) {
     auto grown = std::make_unique<Table>((table->mask + 1) * 2);
     for (size_t i = 0; i <= table->mask; ++i) {
-      const Slot& slot = table->slots[i];
-      ConsumeQueue* q = slot.queue.load(std::memory_order_relaxed);
-      if (q != nullptr) {
-        Place(*grown, slot.hash.load(std::memory_order_relaxed), q);
+      for (const Slot& slot : table->lines[i].slots) {
+        ConsumeQueue* q = slot.queue.load(std::memory_order_relaxed);
+        if (q != nullptr) {
+          Place(*grown, slot.key.load(std::memory_order_relaxed), q);
+        }
       }
     }
     tables_.push_back(std::move(grown));
     table = tables_.back().get();
     current_.store(table, std::memory_order_release);
   }
-  Place(*table, Hash(queue->topic(), queue->queue_id()), queue);
+  Place(*table, Key(queue->topic(), queue->queue_id()), queue);
   ++count_;
 }
 

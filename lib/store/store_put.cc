@@ -94,7 +94,6 @@ absl::Status MessageStore::Impl::Encode(const MessageToStore& message,
     e.scheduled = true;
     probe = queues_->StartFind(e.topic, e.queue_id);
   }
-  queues_->PrefetchQueue(probe);
   RecordFields fields;
   fields.queue_id = e.queue_id;
   fields.flag = message.flag;
