@@ -63,6 +63,7 @@ absl::Status CommitLog::Roll(const std::shared_ptr<MappedFile>& current) {
   RMQ_RETURN_IF_ERROR(segments_.Append(next));
   current_ = std::move(next);
   populate_mark_ = 0;
+  prefetched_to_ = 0;
   next_requested_ = false;
   return absl::OkStatus();
 }
@@ -113,7 +114,9 @@ void CommitLog::Write(std::span<const std::byte> bytes) {
   if (buffer_ != nullptr) {
     buffer_->Write(current_->from() + pos, bytes);
   } else {
-    std::memcpy(current_->bytes().data() + pos, bytes.data(), bytes.size());
+    std::byte* data = current_->bytes().data();
+    std::memcpy(data + pos, bytes.data(), bytes.size());
+    PrefetchNext(data, pos + static_cast<int64_t>(bytes.size()));
   }
   current_->set_wrote(pos + static_cast<int64_t>(bytes.size()));
   if (!next_requested_ && pos >= current_->size() / 2) {
@@ -125,6 +128,21 @@ void CommitLog::Write(std::span<const std::byte> bytes) {
     next_requested_ = true;
   }
   PopulateAhead(pos + static_cast<int64_t>(bytes.size()));
+}
+
+// A record's stores wait in the store buffer for their lines, which the
+// populating thread zeroed far ahead (out of every cache). The put's first
+// locked instruction after the copy waits for all of them: perf put 15% of
+// the writer's samples at 1 KiB on that instruction at one queue, 20% at
+// 10,000. Asking for the next record's lines now overlaps that wait with
+// the rest of this put and the encoding of the next (it fell to 6-9%).
+void CommitLog::PrefetchNext(std::byte* data, int64_t end) {
+  // A record longer than the window: start at its end.
+  if (prefetched_to_ < end) prefetched_to_ = end & ~int64_t{63};
+  const int64_t ahead = std::min(end + kPrefetchAhead, current_->size());
+  for (; prefetched_to_ < ahead; prefetched_to_ += 64) {
+    __builtin_prefetch(data + prefetched_to_);
+  }
 }
 
 int64_t CommitLog::PopulateWindow() const {

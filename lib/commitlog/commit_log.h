@@ -105,6 +105,10 @@ class CommitLog {
  private:
   absl::Status Roll(const std::shared_ptr<MappedFile>& current);
   void PopulateAhead(int64_t pos);
+  // Prefetches the mapping's lines up to kPrefetchAhead bytes past `end`
+  // (each line once), so the next records' stores find them in cache.
+  void PrefetchNext(std::byte* data, int64_t end);
+  static constexpr int64_t kPrefetchAhead = 2048;
   // options_.populate_window on the mmap path, 0 on the write-buffer path.
   int64_t PopulateWindow() const;
 
@@ -118,6 +122,9 @@ class CommitLog {
   std::shared_ptr<MappedFile> current_;
   // Position in current_ past which the writer asks for more populating.
   int64_t populate_mark_ = 0;
+  // Position in current_ below which PrefetchNext asked for the lines (a
+  // multiple of the line size).
+  int64_t prefetched_to_ = 0;
   // The segment after current_ has been asked for.
   bool next_requested_ = false;
 };
