@@ -68,13 +68,16 @@ ConsumeQueue* QueueDirectory::Find(std::string_view topic,
   return Find(Probe{topic, queue_id, Key(topic, queue_id)});
 }
 
-inline ConsumeQueue* QueueDirectory::Candidate(const Table& table,
-                                               uint64_t key) {
+template <typename Accept>
+ConsumeQueue* QueueDirectory::Search(const Table& table, uint64_t key,
+                                     Accept accept) {
   for (size_t i = table.HomeLine(key);; i = (i + 1) & table.mask) {
     for (const Slot& slot : table.lines[i].slots) {
       ConsumeQueue* queue = slot.queue.load(std::memory_order_acquire);
       if (queue == nullptr) return nullptr;  // tables are never full
-      if (slot.key.load(std::memory_order_relaxed) == key) return queue;
+      if (slot.key.load(std::memory_order_relaxed) == key && accept(*queue)) {
+        return queue;
+      }
     }
   }
 }
@@ -86,8 +89,10 @@ inline bool QueueDirectory::Is(const ConsumeQueue& queue, const Probe& probe) {
 QueueDirectory::Probe QueueDirectory::Start(std::string_view topic,
                                             int32_t queue_id) const {
   Probe probe{topic, queue_id, Key(topic, queue_id)};
-  probe.candidate =
-      Candidate(*current_.load(std::memory_order_acquire), probe.key);
+  // The first queue with the key: its identity is checked by Find, once
+  // the prefetch below has brought it in.
+  probe.candidate = Search(*current_.load(std::memory_order_acquire), probe.key,
+                           [](const ConsumeQueue&) { return true; });
   // The appender's state is the queue's first cache line. (Not the second:
   // it is the dispatcher's, and a copy here would only be invalidated.)
   if (probe.candidate != nullptr) __builtin_prefetch(probe.candidate);
@@ -100,17 +105,9 @@ ConsumeQueue* QueueDirectory::Find(const Probe& probe) const {
   }
   // No candidate (inserted since Start, or absent), or another queue with the
   // same 64-bit key: search every slot with the key.
-  const Table* table = current_.load(std::memory_order_acquire);
-  for (size_t i = table->HomeLine(probe.key);; i = (i + 1) & table->mask) {
-    for (const Slot& slot : table->lines[i].slots) {
-      ConsumeQueue* queue = slot.queue.load(std::memory_order_acquire);
-      if (queue == nullptr) return nullptr;
-      if (slot.key.load(std::memory_order_relaxed) == probe.key &&
-          Is(*queue, probe)) {
-        return queue;
-      }
-    }
-  }
+  return Search(
+      *current_.load(std::memory_order_acquire), probe.key,
+      [&probe](const ConsumeQueue& queue) { return Is(queue, probe); });
 }
 
 void QueueDirectory::Place(Table& table, uint64_t key, ConsumeQueue* queue) {

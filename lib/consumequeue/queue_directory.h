@@ -81,8 +81,10 @@ class QueueDirectory {
 
   static void Place(Table& table, uint64_t key, ConsumeQueue* queue);
   static bool Is(const ConsumeQueue& queue, const Probe& probe);
-  // The first queue whose slot has `key`, null if none.
-  static ConsumeQueue* Candidate(const Table& table, uint64_t key);
+  // The first queue, from `key`'s home line on, whose slot has `key` and
+  // that `accept`s; null at the first empty slot.
+  template <typename Accept>
+  static ConsumeQueue* Search(const Table& table, uint64_t key, Accept accept);
 
   std::atomic<const Table*> current_;
   // Every table made, the current one last (inserter only).
