@@ -56,6 +56,9 @@ class PosixMappedRegion final : public MappedRegion {
   // does not support `mode`.
   absl::Status FallocateZeros(int mode, std::string_view op, uint64_t offset,
                               uint64_t length);
+  // Drops this process's mappings of the whole pages in the range before
+  // they are written back (the page cache keeps them and their data).
+  void UnmapWholePages(uint64_t offset, uint64_t length);
   // madvise with EINTR retry; returns the errno (0 on success).
   int Madvise(std::span<std::byte> range, int advice) const;
   // The kept descriptor, or a freshly opened one (owned by `owned`).

@@ -38,6 +38,9 @@ class MappedRegion {
 
   // Makes [offset, offset+length) durable (msync MS_SYNC). After a failure the
   // state of the range is unknown: callers must not retry and pretend success.
+  // The real file system first drops this process's mappings of the range's
+  // whole pages (their data stays in the page cache; the next access maps
+  // them again), so writeback needs no TLB shootdown per page.
   virtual absl::Status Sync(uint64_t offset, uint64_t length) = 0;
   // Guarantees disk blocks for [offset, offset+length) (posix_fallocate), so a
   // later write through the mapping can never SIGBUS. ENOSPC is

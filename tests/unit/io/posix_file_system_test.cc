@@ -75,6 +75,55 @@ TEST_CASE("ZeroRange keeps blocks allocated, Discard frees them",
   CHECK(AllocatedBytes(path) <= full - 512 * 1024);
 }
 
+// Whether this process's page table maps the page at `p` (/proc/self/pagemap:
+// bit 63 of the page's 64-bit entry).
+bool PageMapped(const std::byte* p) {
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const int fd = ::open("/proc/self/pagemap", O_RDONLY);
+  REQUIRE(fd >= 0);
+  uint64_t entry = 0;
+  const off_t at =
+      static_cast<off_t>(reinterpret_cast<uintptr_t>(p) / page * 8);
+  const ssize_t n = ::pread(fd, &entry, sizeof entry, at);
+  ::close(fd);
+  REQUIRE(n == static_cast<ssize_t>(sizeof entry));
+  return (entry >> 63) != 0;
+}
+
+TEST_CASE(
+    "Sync unmaps the range's whole pages before writeback and keeps their "
+    "data",
+    "[io][posix]") {
+  testing::TempDir dir;
+  auto fs = PosixFileSystem();
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  auto region = fs->Map(dir / "seg", MapOptions{.size = 8 * page});
+  REQUIRE_OK(region.status());
+  std::span<std::byte> bytes = (*region)->bytes();
+  for (uint64_t i = 0; i < 3 * page; ++i) {
+    bytes[i] = static_cast<std::byte>(i * 7 + i / page);
+  }
+  REQUIRE(PageMapped(&bytes[0]));
+  REQUIRE(PageMapped(&bytes[page]));
+  REQUIRE(PageMapped(&bytes[2 * page]));
+  // From inside page 0 to inside page 2: only page 1 is whole.
+  REQUIRE_OK((*region)->Sync(100, 2 * page - 50));
+  CHECK(PageMapped(&bytes[0]));
+  CHECK_FALSE(PageMapped(&bytes[page]));
+  CHECK(PageMapped(&bytes[2 * page]));
+  std::string on_disk(3 * page, '\0');
+  const int fd = ::open((dir / "seg").c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  REQUIRE(::pread(fd, on_disk.data(), on_disk.size(), 0) ==
+          static_cast<ssize_t>(on_disk.size()));
+  ::close(fd);
+  for (uint64_t i = 0; i < 3 * page; ++i) {
+    const auto expected = static_cast<std::byte>(i * 7 + i / page);
+    REQUIRE(bytes[i] == expected);  // page 1 maps again on this read
+    REQUIRE(static_cast<std::byte>(on_disk[i]) == expected);
+  }
+}
+
 TEST_CASE("a mapping sees data written by another process's pwrite",
           "[io][posix]") {
   testing::TempDir dir;
