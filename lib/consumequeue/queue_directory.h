@@ -81,10 +81,14 @@ class QueueDirectory {
 
   static void Place(Table& table, uint64_t key, ConsumeQueue* queue);
   static bool Is(const ConsumeQueue& queue, const Probe& probe);
-  // The first queue, from `key`'s home line on, whose slot has `key` and
-  // that `accept`s; null at the first empty slot.
+  // The first slot, from `key`'s home line on, with `key` and a queue that
+  // `accept`s; null at the first empty slot. (A live slot never changes.)
   template <typename Accept>
-  static ConsumeQueue* Search(const Table& table, uint64_t key, Accept accept);
+  static const Slot* Search(const Table& table, uint64_t key, Accept accept);
+  // Prefetches what the put after `probe`'s most likely needs; `slot` is
+  // where Start found the candidate (or null).
+  static void PrefetchNextId(const Table& table, const Probe& probe,
+                             const Slot* slot);
 
   std::atomic<const Table*> current_;
   // Every table made, the current one last (inserter only).

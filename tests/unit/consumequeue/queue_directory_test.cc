@@ -1,6 +1,7 @@
 #include "consumequeue/queue_directory.h"
 
 #include <catch2/catch.hpp>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -52,6 +53,31 @@ TEST_CASE("finds every inserted queue by topic and id, through growth") {
   CHECK(directory.Find("topic-", 1) == nullptr);
   CHECK(directory.Find("", 0) == nullptr);
   CHECK(directory.Find(directory.Start("topic-0", 40)) == nullptr);
+}
+
+// Start also prefetches the queue of the next id (its slot after this one's,
+// or the next group's line): no visible effect, but it must stay within the
+// table for every slot position, ids created out of order and the last id.
+TEST_CASE("probes find queues created out of order and the highest ids") {
+  Queues queues;
+  QueueDirectory directory;
+  std::vector<ConsumeQueue*> inserted;
+  constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
+  for (int32_t id : {kMax, kMax - 1, kMax - 4, 7, 6, 5, 4, 3, 2, 1, 0}) {
+    inserted.push_back(queues.Make("reversed", id));
+    directory.Insert(inserted.back());
+  }
+  for (int t = 0; t < 300; ++t) {  // fills and grows the table around them
+    inserted.push_back(queues.Make(absl::StrCat("t", t), t % 9));
+    directory.Insert(inserted.back());
+  }
+  for (ConsumeQueue* q : inserted) {
+    const QueueDirectory::Probe probe =
+        directory.Start(q->topic(), q->queue_id());
+    CHECK(probe.candidate == q);
+    CHECK(directory.Find(probe) == q);
+  }
+  CHECK(directory.Find(directory.Start("reversed", kMax - 2)) == nullptr);
 }
 
 TEST_CASE("a probe started before its queue was inserted still finds it") {
