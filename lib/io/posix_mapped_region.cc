@@ -96,12 +96,18 @@ absl::Status PosixMappedRegion::Sync(uint64_t offset, uint64_t length) {
 // moves the page tables' dirty bits to the page cache, which keeps the
 // pages, and flushes the TLB once for the range; the next access maps the
 // page again (a minor fault). Whole pages only: the partial page at the end
-// is where the writer still is. Best effort: msync writes the dirty pages
-// either way.
+// is where the writer still is. In 4 MiB steps, so that no call holds the
+// mapping's lock for long (a flush may cover a second of appends). Best
+// effort: msync writes the dirty pages either way.
 void PosixMappedRegion::UnmapWholePages(uint64_t offset, uint64_t length) {
-  const uint64_t begin = (offset + page_size_ - 1) / page_size_ * page_size_;
+  constexpr uint64_t kStep = uint64_t{4} << 20;
   const uint64_t end = (offset + length) / page_size_ * page_size_;
-  if (end > begin) Madvise({base_ + begin, end - begin}, MADV_DONTNEED);
+  uint64_t begin = (offset + page_size_ - 1) / page_size_ * page_size_;
+  while (begin < end) {
+    const uint64_t step = std::min(kStep, end - begin);
+    Madvise({base_ + begin, step}, MADV_DONTNEED);
+    begin += step;
+  }
 }
 
 absl::Status PosixMappedRegion::Allocate(uint64_t offset, uint64_t length) {
