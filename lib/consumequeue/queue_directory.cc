@@ -98,19 +98,24 @@ inline bool QueueDirectory::Is(const ConsumeQueue& queue, const Probe& probe) {
 inline void QueueDirectory::PrefetchNextId(const Table& table,
                                            const Probe& probe,
                                            const Slot* slot) {
-  static_assert(sizeof(Line) == kSlotsPerLine * sizeof(Slot));
-  if ((probe.key & (kSlotsPerLine - 1)) != kSlotsPerLine - 1) {
-    const size_t in_line =
-        reinterpret_cast<uintptr_t>(slot) % sizeof(Line) / sizeof(Slot);
-    if (slot == nullptr || in_line == kSlotsPerLine - 1) return;
-    const Slot& after = slot[1];
-    if (after.key.load(std::memory_order_relaxed) != probe.key + 1) return;
-    const ConsumeQueue* next = after.queue.load(std::memory_order_acquire);
-    if (next != nullptr) __builtin_prefetch(next);
-  } else if (probe.queue_id < std::numeric_limits<int32_t>::max()) {
-    __builtin_prefetch(
-        &table.lines[table.HomeLine(Key(probe.topic, probe.queue_id + 1))]);
+  if ((probe.key & (kSlotsPerLine - 1)) == kSlotsPerLine - 1) {
+    if (probe.queue_id < std::numeric_limits<int32_t>::max()) {
+      __builtin_prefetch(
+          &table.lines[table.HomeLine(Key(probe.topic, probe.queue_id + 1))]);
+    }
+    return;
   }
+  if (slot == nullptr) return;
+  // Lines are 64-byte aligned and hold exactly their slots, so a slot's
+  // address gives its place in its line.
+  static_assert(sizeof(Line) == kSlotsPerLine * sizeof(Slot));
+  const size_t place =
+      reinterpret_cast<uintptr_t>(slot) % sizeof(Line) / sizeof(Slot);
+  if (place == kSlotsPerLine - 1) return;
+  const Slot& after = slot[1];
+  if (after.key.load(std::memory_order_relaxed) != probe.key + 1) return;
+  const ConsumeQueue* next = after.queue.load(std::memory_order_acquire);
+  if (next != nullptr) __builtin_prefetch(next);
 }
 
 QueueDirectory::Probe QueueDirectory::Start(std::string_view topic,
