@@ -184,9 +184,11 @@ TEST_CASE("a reader on another thread finds every message it saw acked",
   std::atomic<int64_t> acked[kProducers];
   for (auto& a : acked) a = -1;
   std::atomic<int> running{kProducers};
+  std::atomic<bool> reading{false};
   std::vector<std::thread> producers;
   for (int t = 0; t < kProducers; ++t) {
     producers.emplace_back([&, t] {
+      while (!reading.load()) std::this_thread::yield();  // overlap the reader
       for (int i = 0; i < kPuts; ++i) {
         const int32_t queue = t * kQueues / 2 + i % (kQueues / 2);
         auto put = store->Put(Message("RYW", queue, absl::StrCat(t, "-", i)));
@@ -200,7 +202,12 @@ TEST_CASE("a reader on another thread finds every message it saw acked",
   // Catch2 is not thread-safe: the reader counts, the test checks after.
   int64_t reads = 0, missing = 0;
   std::thread reader([&] {
-    while (running.load() > 0) {
+    reading.store(true);
+    // Once more after the producers are done: their last acks are read even
+    // when they finished before this thread got a CPU.
+    bool more = true;
+    while (more) {
+      more = running.load() > 0;
       for (auto& a : acked) {
         const int64_t last = a.load(std::memory_order_acquire);
         if (last < 0) continue;
