@@ -20,6 +20,9 @@ struct StoreStats {
   int64_t committed_offset = 0;  // readable (in the file / page cache)
   int64_t flushed_offset = 0;    // synced
   int64_t indexed_offset = 0;    // index built up to here
+  // Records the index builder decoded; stretches without KEYS or UNIQ_KEY
+  // are skipped unread.
+  int64_t index_records_read = 0;
 
   int64_t commit_log_files = 0;
   int64_t consume_queues = 0;

@@ -8,12 +8,14 @@
 namespace rmq {
 
 IndexBuilder::IndexBuilder(CommitLog& log, DurabilityTracker& tracker,
-                           IndexService& index, Logger& logger, int64_t from)
+                           IndexService& index, Logger& logger, int64_t from,
+                           int64_t keyed_end)
     : log_(log),
       tracker_(tracker),
       index_(index),
       logger_(logger),
-      indexed_(from) {}
+      indexed_(from),
+      keyed_end_(keyed_end) {}
 
 IndexBuilder::~IndexBuilder() {
   {
@@ -31,6 +33,15 @@ bool IndexBuilder::IndexAvailable() {
   absl::MutexLock lock(&run_mu_);
   const int64_t end = tracker_.committed();
   int64_t offset = indexed_.load();
+  if (keyed_end_.load(std::memory_order_relaxed) <= offset) {
+    // Nothing from here to the committed end has a key: the index would
+    // take nothing from it. Decoding every record cost this thread ~240
+    // perf samples per 1M 1 KiB appends, on the CPU the populating thread
+    // needs. (RocketMQ's clients set UNIQ_KEY on every message, so behind
+    // a broker the builder reads them all; key-less embedders skip.)
+    if (offset < end) indexed_.store(end);
+    return true;
+  }
   if (offset < log_.MinOffset()) offset = log_.MinOffset();
   while (offset < end) {
     absl::StatusOr<LogSlice> slice = log_.ReadToSegmentEnd(offset, end);
@@ -89,6 +100,8 @@ int64_t IndexBuilder::DecodeBatch(int64_t offset,
     bytes = bytes.subspan(record->total_size);
     batch.push_back(*std::move(record));
   }
+  records_read_.fetch_add(static_cast<int64_t>(batch.size()),
+                          std::memory_order_relaxed);
   return decoded;
 }
 

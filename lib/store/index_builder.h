@@ -26,15 +26,25 @@ namespace rmq {
 
 class IndexBuilder {
  public:
-  // Starts indexing at `from`. All references must outlive the builder.
+  // Starts indexing at `from`; records below `keyed_end` (the log's end at
+  // open) may carry keys. All references must outlive the builder.
   IndexBuilder(CommitLog& log, DurabilityTracker& tracker, IndexService& index,
-               Logger& logger, int64_t from);
+               Logger& logger, int64_t from, int64_t keyed_end);
   ~IndexBuilder();
   IndexBuilder(const IndexBuilder&) = delete;
   IndexBuilder& operator=(const IndexBuilder&) = delete;
 
   void Start();
   int64_t indexed_offset() const { return indexed_.load(); }
+  // Records decoded so far (stretches without keys are skipped, not read).
+  int64_t records_read() const {
+    return records_read_.load(std::memory_order_relaxed);
+  }
+  // Appender only, before the record is committed: a record carrying KEYS or
+  // UNIQ_KEY ends at `end`.
+  void KeyedAppended(int64_t end) {
+    keyed_end_.store(end, std::memory_order_relaxed);
+  }
   // Indexes everything committed now on the caller's thread, so a query sees
   // every message appended before it (read-your-writes).
   void CatchUp();
@@ -58,6 +68,11 @@ class IndexBuilder {
   IndexService& index_;
   Logger& logger_;
   std::atomic<int64_t> indexed_;
+  // No record at or past this offset carries a key (so far). Stored before
+  // the record is committed, and read after the committed end: every keyed
+  // record below that end is counted.
+  std::atomic<int64_t> keyed_end_;
+  std::atomic<int64_t> records_read_{0};
   absl::Mutex run_mu_;  // one indexing pass at a time
   // The pass's decoded records, reused from pass to pass.
   std::vector<RecordView> batch_ ABSL_GUARDED_BY(run_mu_);

@@ -246,8 +246,8 @@ absl::Status MessageStore::Impl::StartServices() {
       from = record.ok() ? last + static_cast<int64_t>(record->bytes.size())
                          : last;
     }
-    index_builder_ =
-        std::make_unique<IndexBuilder>(*log_, tracker_, *index_, logger, from);
+    index_builder_ = std::make_unique<IndexBuilder>(
+        *log_, tracker_, *index_, logger, from, tracker_.committed());
     index_builder_->Start();
   }
   return absl::OkStatus();
@@ -339,6 +339,8 @@ StoreStats MessageStore::Impl::Stats() const {
   stats.flushed_offset = tracker_.flushed();
   stats.indexed_offset =
       index_builder_ != nullptr ? index_builder_->indexed_offset() : 0;
+  stats.index_records_read =
+      index_builder_ != nullptr ? index_builder_->records_read() : 0;
   stats.commit_log_files = static_cast<int64_t>(log_->segments().FileCount());
   stats.consume_queues = queues_->size();
   stats.mapped_consume_queue_files = queues_->cache().mapped_count();

@@ -24,6 +24,7 @@ struct MessageStore::Impl::Encoded {
   bool scheduled = false;      // tag code is a delivery time, known under lock
   size_t properties_size = 0;  // the record's last bytes
   bool wait = true;            // WAIT property: wait for the flush
+  bool keyed = false;          // KEYS or UNIQ_KEY: the index wants it
 };
 
 absl::Status MessageStore::Impl::WhyNotWritable() const {
@@ -70,11 +71,13 @@ absl::Status MessageStore::Impl::Encode(const MessageToStore& message,
   message.properties.SerializeTo(&serialized);
   // The properties the put needs, read in one pass from the serialized
   // form, as RocketMQ's broker reads them (and as recovery will).
-  constexpr std::string_view kNames[] = {kPropertyWait, kPropertyDelayLevel,
-                                         kPropertyTags};
+  static constexpr std::string_view kNames[] = {
+      kPropertyWait, kPropertyDelayLevel, kPropertyTags, kPropertyKeys,
+      kPropertyUniqKey};
   std::string_view values[std::size(kNames)];
   const uint32_t found = FindProperties(serialized, kNames, values);
   e.wait = message.wait_for_flush && !((found & 1) && values[0] == "false");
+  e.keyed = (found & (8 | 16)) != 0;
   int32_t level = 0;
   if (found & 2) {
     auto [ptr, ec] = std::from_chars(
@@ -149,6 +152,7 @@ absl::Status MessageStore::Impl::AppendLocked(Batch& batch, std::string& buffer,
   const int64_t timestamp = config_.clock->NowMs();
   RMQ_ASSIGN_OR_RETURN(int64_t phys, log_->PrepareAppend(total));
   size_t index = 0;
+  int64_t keyed_end = -1;
   for (Encoded& e : batch) {
     const int64_t queue_offset =
         e.queue != nullptr ? e.queue->next_offset() : 0;
@@ -176,6 +180,10 @@ absl::Status MessageStore::Impl::AppendLocked(Batch& batch, std::string& buffer,
     r.store_timestamp_ms = timestamp;
     r.store_host = config_.store_host;
     phys += size;
+    if (e.keyed) keyed_end = phys;
+  }
+  if (keyed_end >= 0 && index_builder_ != nullptr) {
+    index_builder_->KeyedAppended(keyed_end);  // before it is committed
   }
   tracker_.Appended(phys, timestamp, /*also_committed=*/committer_ == nullptr);
   // After Appended: a reader that catches up finds the records readable.
