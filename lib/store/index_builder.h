@@ -1,9 +1,10 @@
 #pragma once
-// Follows the commit log and feeds every record to the IndexService (the
+// Follows the commit log and feeds its records to the IndexService (the
 // index half of RocketMQ's ReputMessageService; the consume-queue half is
 // UnitDispatcher, fed by the appender). Key indexing is not on the put path,
 // so it runs here, in log order, and catches up after a restart from where
-// the index files end.
+// the index files end. Stretches with no KEYS or UNIQ_KEY (the appender
+// says where the last keyed record ends) are skipped without reading.
 //
 // Thread-safety: thread-safe. Owns one thread, stopped by the destructor.
 
