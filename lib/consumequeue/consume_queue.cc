@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/file_names.h"
 #include "base/status_macros.h"
+#include "consumequeue/ahead_creator.h"
 #include "io/incomplete_file.h"
 
 namespace rmq {
@@ -400,7 +401,23 @@ void ConsumeQueue::PrepareAhead() {
       !options_.writable) {
     return;
   }
-  if (!pending_mu_.TryLock()) return;  // another producer is on it
+  if (options_.ahead_creator == nullptr) {
+    CreateAhead();
+    return;
+  }
+  // Once per file: the window is thousands of puts long.
+  if (ahead_requested_.load(std::memory_order_relaxed) == files_end ||
+      ahead_requested_.exchange(files_end, std::memory_order_relaxed) ==
+          files_end) {
+    return;
+  }
+  options_.ahead_creator->Request(*this);
+}
+
+void ConsumeQueue::CreateAhead() {
+  const int64_t files_end = files_end_.load(std::memory_order_relaxed);
+  if (files_end == 0 || !options_.writable) return;
+  if (!pending_mu_.TryLock()) return;  // another thread is on it
   if (pending_next_ == nullptr || pending_next_->from() != files_end) {
     absl::StatusOr<std::shared_ptr<CqFile>> next = CreateFile(files_end);
     if (next.ok()) {

@@ -32,11 +32,16 @@
 
 namespace rmq {
 
+class AheadCreator;
+
 struct ConsumeQueueOptions {
   std::filesystem::path dir;  // consumequeue/<topic>/<queueId>
   int64_t file_size = 6000000;
   int64_t allocate_ahead = 64 * 1024;
   bool writable = true;
+  // Where PrepareAhead hands the creation of the next file; null: it creates
+  // the file on the caller's thread. Must outlive the queue's requests.
+  AheadCreator* ahead_creator = nullptr;
 };
 
 // Units read from one file, pinned.
@@ -100,10 +105,14 @@ class alignas(64) ConsumeQueue {
   // the appender does not do it under its lock.
   absl::Status Prepare();
   // Called by producers before they take the append lock: when the last
-  // file is nearly full, creates the next one now, so the append that rolls
-  // into it does not create a file (a journaled metadata operation that took
-  // tens of ms here) under the lock. Cheap when there is nothing to do.
+  // file is nearly full, has the next one created now (by the options'
+  // AheadCreator, once per file, else on this thread), so the append that
+  // rolls into it does not create a file (a journaled metadata operation
+  // that took tens of ms here) under the lock. Cheap when there is nothing
+  // to do.
   void PrepareAhead();
+  // Creates the next file unless it exists or another thread is on it.
+  void CreateAhead();
 
   // --- dispatcher ---------------------------------------------------------
   // Writes unit `queue_offset` (§4.3: idempotent, pre-blank fill of a first
@@ -240,6 +249,8 @@ class alignas(64) ConsumeQueue {
   // A file was created in dir() whose directory entry is not synced yet.
   std::atomic<bool> dir_unsynced_{false};
   // The next file, created ahead of need (PrepareAhead, PrepareUnits).
+  // ahead_requested_: the files end PrepareAhead last asked the creator for.
+  std::atomic<int64_t> ahead_requested_{-1};
   FastMutex pending_mu_;
   std::shared_ptr<CqFile> pending_next_ ABSL_GUARDED_BY(pending_mu_);
   std::shared_ptr<CqFile> TakePending(int64_t from);

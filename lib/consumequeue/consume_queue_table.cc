@@ -47,7 +47,9 @@ ConsumeQueueTable::ConsumeQueueTable(ConsumeQueueTableOptions options,
     : options_(std::move(options)),
       fs_(fs),
       logger_(logger),
-      cache_(options_.max_mapped_files) {}
+      cache_(options_.max_mapped_files),
+      ahead_creator_(options_.writable ? std::make_unique<AheadCreator>()
+                                       : nullptr) {}
 
 std::unique_ptr<ConsumeQueue> ConsumeQueueTable::MakeQueue(
     const std::string& topic, int32_t queue_id) const {
@@ -55,7 +57,8 @@ std::unique_ptr<ConsumeQueue> ConsumeQueueTable::MakeQueue(
       .dir = options_.dir / topic / std::to_string(queue_id),
       .file_size = options_.file_size,
       .allocate_ahead = options_.allocate_ahead,
-      .writable = options_.writable};
+      .writable = options_.writable,
+      .ahead_creator = ahead_creator_.get()};
   return std::make_unique<ConsumeQueue>(topic, queue_id, std::move(options),
                                         fs_, const_cast<MappingCache&>(cache_),
                                         logger_);

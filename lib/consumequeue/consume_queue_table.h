@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "base/fast_mutex.h"
+#include "consumequeue/ahead_creator.h"
 #include "consumequeue/consume_queue.h"
 #include "consumequeue/cq_file.h"
 #include "consumequeue/queue_directory.h"
@@ -99,6 +100,9 @@ class ConsumeQueueTable {
   QueueDirectory directory_;
   FastMutex dirty_mu_;
   std::vector<ConsumeQueue*> dirty_ ABSL_GUARDED_BY(dirty_mu_);
+  // Creates the queues' next files (writable tables only). Last: its thread
+  // stops before the queues it serves are destroyed.
+  std::unique_ptr<AheadCreator> ahead_creator_;
 };
 
 }  // namespace rmq

@@ -8,8 +8,10 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <memory>
+#include <chrono>
 #include <thread>
 
+#include "base/file_names.h"
 #include "rmq/io/mem_file_system.h"
 
 namespace rmq {
@@ -26,6 +28,7 @@ class TableFixture {
                *fs_, *logger_) {}
 
   ConsumeQueueTable& table() { return table_; }
+  MemFileSystem& fs() { return *fs_; }
 
   ConsumeQueue& Queue(int32_t id) {
     absl::StatusOr<ConsumeQueue*> queue = table_.FindOrCreate("T", id);
@@ -47,6 +50,33 @@ class TableFixture {
   std::shared_ptr<Logger> logger_;
   ConsumeQueueTable table_;
 };
+
+// The creator's thread makes the next file while the producer goes on: at
+// 20,000-byte files every put is within the look-ahead window.
+TEST_CASE("the next file is created ahead, off the producer's thread",
+          "[unit][consume_queue_table]") {
+  auto fs = NewMemFileSystem();
+  auto logger = NullLogger();
+  ConsumeQueueTable table(
+      ConsumeQueueTableOptions{.dir = "/cq", .file_size = CqUnit::kSize * 1000},
+      *fs, *logger);
+  absl::StatusOr<ConsumeQueue*> queue = table.FindOrCreate("T", 0);
+  REQUIRE(queue.ok());
+  const std::filesystem::path next =
+      std::filesystem::path("/cq/T/0") / OffsetToFileName(CqUnit::kSize * 1000);
+  CHECK_FALSE(fs->Exists(next));
+  (*queue)->PrepareAhead();
+  (*queue)->PrepareAhead();  // asked once per file
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!fs->Exists(next) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  REQUIRE(fs->Exists(next));
+  // The appender rolls into it: units past the first file have room.
+  CHECK((*queue)->PrepareUnits(0, 1001).ok());
+  CHECK((*queue)->FileCount() == 2);
+}
 
 bool Contains(const std::vector<ConsumeQueue*>& taken, ConsumeQueue* queue) {
   return std::find(taken.begin(), taken.end(), queue) != taken.end();
