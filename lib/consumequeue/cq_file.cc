@@ -1,6 +1,7 @@
 #include "consumequeue/cq_file.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "base/status_macros.h"
 
@@ -97,23 +98,36 @@ void MappingCache::Mapped(const std::shared_ptr<CqFile>& file) {
     FastMutexLock lock(&mu_);
     mapped_.push_back(file);
     if (static_cast<int64_t>(mapped_.size()) <= capacity_) return;
-    std::vector<std::shared_ptr<CqFile>> live;
-    live.reserve(mapped_.size());
+    std::vector<std::shared_ptr<CqFile>> files;
+    files.reserve(mapped_.size());
     for (const auto& weak : mapped_) {
       if (auto f = weak.lock(); f != nullptr && f->mapped()) {
-        live.push_back(std::move(f));
+        files.push_back(std::move(f));
       }
     }
+    std::sort(files.begin(), files.end());
+    files.erase(std::unique(files.begin(), files.end()), files.end());
+    // Sorted by a snapshot of each file's last use: other threads touch the
+    // files meanwhile, and a sort whose keys change under it is undefined
+    // (ASan caught it reading past the vector once files were created on a
+    // thread of their own).
+    std::vector<std::pair<uint64_t, std::shared_ptr<CqFile>>> live;
+    live.reserve(files.size());
+    for (auto& f : files) {
+      const uint64_t used = f->last_used();
+      live.emplace_back(used, std::move(f));
+    }
     std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) {
-      return a->last_used() != b->last_used() ? a->last_used() < b->last_used()
-                                              : a.get() < b.get();
+      return a.first != b.first ? a.first < b.first
+                                : a.second.get() < b.second.get();
     });
-    live.erase(std::unique(live.begin(), live.end()), live.end());
     const size_t keep = static_cast<size_t>(capacity_ * 3 / 4);
     const size_t drop = live.size() > keep ? live.size() - keep : 0;
-    victims.assign(live.begin(), live.begin() + drop);
+    for (size_t i = 0; i < drop; ++i) victims.push_back(live[i].second);
     mapped_.clear();
-    for (size_t i = drop; i < live.size(); ++i) mapped_.push_back(live[i]);
+    for (size_t i = drop; i < live.size(); ++i) {
+      mapped_.push_back(live[i].second);
+    }
   }
   for (const auto& victim : victims) victim->Release();
 }
