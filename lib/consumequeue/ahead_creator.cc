@@ -4,8 +4,7 @@
 
 namespace rmq {
 
-AheadCreator::AheadCreator()
-    : thread_([this](std::stop_token stop) { Run(stop); }) {}
+AheadCreator::AheadCreator() : thread_([this] { Run(); }) {}
 
 AheadCreator::~AheadCreator() {
   {
@@ -20,9 +19,9 @@ void AheadCreator::Request(ConsumeQueue& queue) {
   pending_.push_back(&queue);
 }
 
-void AheadCreator::Run(std::stop_token stop) {
+void AheadCreator::Run() {
   std::vector<ConsumeQueue*> batch;
-  while (!stop.stop_requested()) {
+  for (;;) {
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {

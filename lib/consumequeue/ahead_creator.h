@@ -33,12 +33,13 @@ class AheadCreator {
   void Request(ConsumeQueue& queue);
 
  private:
-  void Run(std::stop_token stop);
+  // Until the destructor sets stopping_.
+  void Run();
 
   absl::Mutex mu_;
   std::vector<ConsumeQueue*> pending_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::jthread thread_;
+  std::thread thread_;
 };
 
 }  // namespace rmq
