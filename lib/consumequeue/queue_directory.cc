@@ -95,44 +95,64 @@ inline bool QueueDirectory::Is(const ConsumeQueue& queue, const Probe& probe) {
 // ids are most often created in order, so within the group the next id's
 // queue is in the slot after `slot` (checked by key; no search, it costs
 // every put); after the last id of a group, the next group's line.
-inline void QueueDirectory::PrefetchNextId(const Table& table,
-                                           const Probe& probe,
-                                           const Slot* slot) {
+inline const QueueDirectory::Slot* QueueDirectory::PrefetchNextId(
+    const Table& table, const Probe& probe, const Slot* slot) {
   if ((probe.key & (kSlotsPerLine - 1)) == kSlotsPerLine - 1) {
     if (probe.queue_id < std::numeric_limits<int32_t>::max()) {
       __builtin_prefetch(
           &table.lines[table.HomeLine(Key(probe.topic, probe.queue_id + 1))]);
     }
-    return;
+    return nullptr;
   }
-  if (slot == nullptr) return;
+  if (slot == nullptr) return nullptr;
   // Lines are 64-byte aligned and hold exactly their slots, so a slot's
   // address gives its place in its line.
   static_assert(sizeof(Line) == kSlotsPerLine * sizeof(Slot));
   const size_t place =
       reinterpret_cast<uintptr_t>(slot) % sizeof(Line) / sizeof(Slot);
-  if (place == kSlotsPerLine - 1) return;
-  const Slot& after = slot[1];
-  if (after.key.load(std::memory_order_relaxed) != probe.key + 1) return;
-  const ConsumeQueue* next = after.queue.load(std::memory_order_acquire);
-  if (next != nullptr) __builtin_prefetch(next);
+  if (place == kSlotsPerLine - 1) return nullptr;
+  const Slot* after = slot + 1;
+  if (after->key.load(std::memory_order_relaxed) != probe.key + 1) {
+    return nullptr;
+  }
+  const ConsumeQueue* next = after->queue.load(std::memory_order_acquire);
+  if (next == nullptr) return nullptr;
+  __builtin_prefetch(next);
+  return after;
+}
+
+// The hint's queue was prefetched by the put before, so checking its
+// identity here costs no miss.
+inline const QueueDirectory::Slot* QueueDirectory::Hinted(
+    const Slot* hint, std::string_view topic, int32_t queue_id) {
+  if (hint == nullptr) return nullptr;
+  const ConsumeQueue* queue = hint->queue.load(std::memory_order_acquire);
+  if (queue->queue_id() != queue_id || queue->topic() != topic) return nullptr;
+  return hint;
 }
 
 QueueDirectory::Probe QueueDirectory::Start(std::string_view topic,
                                             int32_t queue_id) const {
-  Probe probe{topic, queue_id, Key(topic, queue_id)};
+  Probe probe{topic, queue_id};
   const Table& table = *current_.load(std::memory_order_acquire);
-  // The first queue with the key: its identity is checked by Find, once
-  // the prefetch below has brought it in.
-  const Slot* slot =
-      Search(table, probe.key, [](const ConsumeQueue&) { return true; });
+  const Slot* hint = next_hint_.load(std::memory_order_acquire);
+  const Slot* slot = Hinted(hint, topic, queue_id);
+  if (slot != nullptr) {
+    probe.key = slot->key.load(std::memory_order_relaxed);
+  } else {
+    probe.key = Key(topic, queue_id);
+    // The first queue with the key: its identity is checked by Find, once
+    // the prefetch below has brought it in.
+    slot = Search(table, probe.key, [](const ConsumeQueue&) { return true; });
+  }
   if (slot != nullptr) {
     probe.candidate = slot->queue.load(std::memory_order_relaxed);
     // The appender's state is the queue's first cache line. (Not the
     // second: it is the dispatcher's, and a copy here would be invalidated.)
     __builtin_prefetch(probe.candidate);
   }
-  PrefetchNextId(table, probe, slot);
+  const Slot* next = PrefetchNextId(table, probe, slot);
+  if (next != hint) next_hint_.store(next, std::memory_order_release);
   return probe;
 }
 

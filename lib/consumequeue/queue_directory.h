@@ -85,12 +85,25 @@ class QueueDirectory {
   // `accept`s; null at the first empty slot. (A live slot never changes.)
   template <typename Accept>
   static const Slot* Search(const Table& table, uint64_t key, Accept accept);
-  // Prefetches what the put after `probe`'s most likely needs; `slot` is
-  // where Start found the candidate (or null).
-  static void PrefetchNextId(const Table& table, const Probe& probe,
-                             const Slot* slot);
+  // Prefetches what the put after `probe`'s most likely needs, and returns
+  // the slot of the next id's queue when it is the one after `slot` (where
+  // Start found the candidate, or null).
+  static const Slot* PrefetchNextId(const Table& table, const Probe& probe,
+                                    const Slot* slot);
+  // The candidate from next_hint_ when it is the queue asked for, else null.
+  static const Slot* Hinted(const Slot* hint, std::string_view topic,
+                            int32_t queue_id);
 
   std::atomic<const Table*> current_;
+  // The slot of the queue the next Start most likely asks for (the id after
+  // the last one's, in its line), or null: a Start that finds it there needs
+  // neither the key nor the search, whose exit branch, at a different slot
+  // each put, mispredicts. Any live slot of any table is a valid hint (slots
+  // never change, tables live as long as the directory), so producers race
+  // on it harmlessly (release/acquire: a slot is read only after the table
+  // it is in was published to the thread that stored it); its own line
+  // keeps their writes off current_'s.
+  alignas(64) mutable std::atomic<const Slot*> next_hint_{nullptr};
   // Every table made, the current one last (inserter only).
   std::vector<std::unique_ptr<Table>> tables_;
   size_t count_ = 0;  // inserter only

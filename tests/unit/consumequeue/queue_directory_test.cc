@@ -101,6 +101,40 @@ TEST_CASE("a candidate with the key but another identity is not returned") {
   CHECK(directory.Find(probe) == nullptr);
 }
 
+// After (topic, id), Start first tries the slot of (topic, id + 1): the put
+// after must get its own queue whether it is that one or not.
+TEST_CASE("the next id's hint is taken only for that topic and id") {
+  Queues queues;
+  QueueDirectory directory;
+  std::vector<ConsumeQueue*> a, b;
+  for (int32_t id = 0; id < 8; ++id) {
+    a.push_back(queues.Make("topic-a", id));
+    b.push_back(queues.Make("topic-b", id));
+    directory.Insert(a.back());
+    directory.Insert(b.back());
+  }
+  auto candidate = [&](std::string_view topic, int32_t id) {
+    const QueueDirectory::Probe probe = directory.Start(topic, id);
+    CHECK(probe.key == QueueDirectory::Key(topic, id));
+    CHECK(directory.Find(probe) == probe.candidate);
+    return probe.candidate;
+  };
+  for (int round = 0; round < 2; ++round) {  // round-robin, as producers send
+    for (int32_t id = 0; id < 8; ++id) CHECK(candidate("topic-a", id) == a[id]);
+  }
+  CHECK(candidate("topic-a", 1) == a[1]);
+  CHECK(candidate("topic-b", 2) == b[2]);  // the hint: topic-a's 2
+  CHECK(candidate("topic-a", 0) == a[0]);  // the hint: topic-b's 3
+  CHECK(candidate("topic-a", 1) == a[1]);
+  CHECK(candidate("topic-a", 1) == a[1]);  // the hint: topic-a's 2
+  CHECK(candidate("topic-a", 9) == nullptr);
+  // A hint into a table the directory has since grown out of.
+  CHECK(candidate("topic-b", 4) == b[4]);
+  for (int t = 0; t < 200; ++t) directory.Insert(queues.Make("grow", t));
+  CHECK(candidate("topic-b", 5) == b[5]);
+  CHECK(candidate("topic-b", 6) == b[6]);
+}
+
 TEST_CASE("same id under topics that share a prefix are different queues") {
   Queues queues;
   QueueDirectory directory;
