@@ -138,18 +138,21 @@ QueueDirectory::Probe QueueDirectory::Start(std::string_view topic,
   const Slot* hint = next_hint_.load(std::memory_order_acquire);
   const Slot* slot = Hinted(hint, topic, queue_id);
   if (slot != nullptr) {
+    // Hinted read the queue's line (prefetched by the put before).
     probe.key = slot->key.load(std::memory_order_relaxed);
+    probe.candidate = slot->queue.load(std::memory_order_relaxed);
   } else {
     probe.key = Key(topic, queue_id);
     // The first queue with the key: its identity is checked by Find, once
     // the prefetch below has brought it in.
     slot = Search(table, probe.key, [](const ConsumeQueue&) { return true; });
-  }
-  if (slot != nullptr) {
-    probe.candidate = slot->queue.load(std::memory_order_relaxed);
-    // The appender's state is the queue's first cache line. (Not the
-    // second: it is the dispatcher's, and a copy here would be invalidated.)
-    __builtin_prefetch(probe.candidate);
+    if (slot != nullptr) {
+      probe.candidate = slot->queue.load(std::memory_order_relaxed);
+      // The appender's state is the queue's first cache line. (Not the
+      // second: it is the dispatcher's, and a copy here would be
+      // invalidated.)
+      __builtin_prefetch(probe.candidate);
+    }
   }
   const Slot* next = PrefetchNextId(table, probe, slot);
   if (next != hint) next_hint_.store(next, std::memory_order_release);

@@ -15,6 +15,8 @@
 // one loaded. At 10,000 queues the streaming commit log evicts everything
 // between two puts to the same queue, and a slot per put was one of a put's
 // two cache misses (the other, the queue itself, is prefetched early).
+// The directory also remembers where the next id's slot is: a put that
+// asks for it skips the key and the search.
 //
 // Find may miss a queue inserted concurrently (or that is not there): the
 // caller then looks in its authoritative, locked map. A hit is always right.
