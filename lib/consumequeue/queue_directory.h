@@ -49,8 +49,10 @@ class QueueDirectory {
   struct Probe {
     std::string_view topic;
     int32_t queue_id = 0;
-    uint64_t key = 0;                   // Key(topic, queue_id)
-    ConsumeQueue* candidate = nullptr;  // the first slot with the key
+    uint64_t key = 0;  // Key(topic, queue_id)
+    // The queue in the first slot with the key, or the hinted queue (then
+    // already checked to be the one asked for).
+    ConsumeQueue* candidate = nullptr;
   };
   Probe Start(std::string_view topic, int32_t queue_id) const;
   ConsumeQueue* Find(const Probe& probe) const;
