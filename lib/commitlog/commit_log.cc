@@ -159,10 +159,16 @@ void CommitLog::PopulateAhead(int64_t pos) {
   if (window <= 0 || pos < populate_mark_) return;
   allocator_->Populate(current_, pos + window,
                        pos + std::max(window, options_.preload_window));
-  // The window reaches past this segment: the next one's head, so the roll
-  // finds it faulted in.
-  const int64_t past_end = pos + window - current_->size();
-  if (past_end > 0) allocator_->PopulateNext(past_end);
+  // Within kNextHeadLead windows of this segment's end: the next one's
+  // head (a window), so the roll finds it faulted in. Asked for only when
+  // the window reached past the end, it was started ~20 ms before the roll
+  // at full speed, and a zero-fill of memory the host has not backed takes
+  // longer: perf showed the writer zero-filling the new segment's first
+  // pages itself after most rolls of the 1,000- and 10,000-queue phases of
+  // `rmq-bench queues` (docs/benchmarks.md, eighth session).
+  if (current_->size() - pos <= kNextHeadLead * window) {
+    allocator_->PopulateNext(window);
+  }
   // Ask again when half the window is used, so the thread stays ahead.
   populate_mark_ = pos + window / 2;
 }

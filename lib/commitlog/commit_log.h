@@ -111,6 +111,9 @@ class CommitLog {
   static constexpr int64_t kPrefetchAhead = 2048;
   // options_.populate_window on the mmap path, 0 on the write-buffer path.
   int64_t PopulateWindow() const;
+  // How many populate windows before a segment's end the next segment's
+  // head is asked for (PopulateAhead).
+  static constexpr int64_t kNextHeadLead = 4;
 
   const CommitLogOptions options_;
   FileSystem& fs_;

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <optional>
+#include <set>
+#include <string>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -67,6 +69,19 @@ class FaultControls {
     }
     return result;
   }
+  void NotePrefault(const std::filesystem::path& path) {
+    absl::MutexLock lock(&mu_);
+    prefaulted_.insert(path.string());
+  }
+  bool AwaitPrefault(const std::filesystem::path& path,
+                     absl::Duration timeout) const {
+    absl::MutexLock lock(&mu_);
+    const std::string name = path.string();
+    auto reached = [this, &name]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return prefaulted_.contains(name);
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
+  }
   // Whether this write is to be cut short (consumes the request).
   bool ConsumeShortWrite() {
     absl::MutexLock lock(&mu_);
@@ -89,6 +104,7 @@ class FaultControls {
   std::array<OpState, FaultInjectionFileSystem::kOpCount> ops_
       ABSL_GUARDED_BY(mu_);
   bool short_write_next_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<std::string> prefaulted_ ABSL_GUARDED_BY(mu_);  // kWritable
 };
 
 namespace {
@@ -128,6 +144,7 @@ class FaultRegion final : public MappedRegion {
                         FaultIn mode) override {
     RMQ_RETURN_IF_ERROR(controls_->Consume(
         mode == FaultIn::kWritable ? Op::kPrefault : Op::kPreload));
+    if (mode == FaultIn::kWritable) controls_->NotePrefault(path());
     return base_->Prefault(offset, length, mode);
   }
   absl::Status AdviseCold(uint64_t offset, uint64_t length) override {
@@ -207,6 +224,11 @@ int FaultInjectionFileSystem::Calls(Op op) const {
 bool FaultInjectionFileSystem::AwaitCalls(Op op, int n,
                                           absl::Duration timeout) const {
   return controls_->AwaitCalls(op, n, timeout);
+}
+
+bool FaultInjectionFileSystem::AwaitPrefault(const std::filesystem::path& path,
+                                             absl::Duration timeout) const {
+  return controls_->AwaitPrefault(path, timeout);
 }
 
 absl::StatusOr<std::unique_ptr<MappedRegion>> FaultInjectionFileSystem::Map(

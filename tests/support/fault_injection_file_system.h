@@ -7,6 +7,7 @@
 // An injected failure does not reach the wrapped file system: the operation
 // has no effect, except where a short write is asked for.
 
+#include <filesystem>
 #include <memory>
 
 #include "absl/status/status.h"
@@ -59,6 +60,10 @@ class FaultInjectionFileSystem : public FileSystem {
   // Waits until `op` was called at least `n` times (from any thread), at
   // most `timeout`; returns whether it was.
   bool AwaitCalls(Op op, int n, absl::Duration timeout) const;
+  // Waits until a region of `path` was prefaulted writable, at most
+  // `timeout`; returns whether it was.
+  bool AwaitPrefault(const std::filesystem::path& path,
+                     absl::Duration timeout) const;
 
   std::shared_ptr<FileSystem> base() const { return base_; }
 
