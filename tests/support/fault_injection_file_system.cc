@@ -144,8 +144,11 @@ class FaultRegion final : public MappedRegion {
                         FaultIn mode) override {
     RMQ_RETURN_IF_ERROR(controls_->Consume(
         mode == FaultIn::kWritable ? Op::kPrefault : Op::kPreload));
-    if (mode == FaultIn::kWritable) controls_->NotePrefault(path());
-    return base_->Prefault(offset, length, mode);
+    absl::Status status = base_->Prefault(offset, length, mode);
+    if (status.ok() && mode == FaultIn::kWritable) {
+      controls_->NotePrefault(path());
+    }
+    return status;
   }
   absl::Status AdviseCold(uint64_t offset, uint64_t length) override {
     return base_->AdviseCold(offset, length);
