@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <system_error>
 
 #include "CLI/CLI.hpp"
 #include "report.h"
@@ -155,11 +156,23 @@ int main(int argc, char** argv) {
   rmq::bench::PrintEnvironment(o, broker_workload);
   rmq::bench::WarmMemory(warm_memory_gib);
   // Baselines write next to the store, on the same disk.
+  std::error_code error;
   if (!broker_workload) {
-    std::filesystem::create_directories(o.store + ".baseline");
+    std::filesystem::create_directories(o.store + ".baseline", error);
+  }
+  if (error) {
+    std::cerr << "rmq-bench: creating " << o.store
+              << ".baseline: " << error.message() << "\n";
+    return 1;
   }
   absl::StatusOr<rmq::bench::Report> report = it->second(o);
-  if (!broker_workload) std::filesystem::remove_all(o.store + ".baseline");
+  if (!broker_workload) {
+    std::filesystem::remove_all(o.store + ".baseline", error);
+  }
+  if (error) {
+    std::cerr << "rmq-bench: removing " << o.store
+              << ".baseline: " << error.message() << "\n";
+  }
   if (!report.ok()) {
     std::cerr << "rmq-bench: " << report.status().message() << "\n";
     return 1;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <system_error>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -58,7 +59,13 @@ int32_t QueueFor(const Options& o, int64_t n) {
 std::string KeyFor(int64_t n) { return absl::StrCat("key-", n); }
 
 absl::StatusOr<std::unique_ptr<MessageStore>> OpenFresh(const Options& o) {
-  std::filesystem::remove_all(o.store);
+  // The error_code form: the throwing one ended a run in std::terminate.
+  std::error_code error;
+  std::filesystem::remove_all(o.store, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("removing the store ", o.store, ": ", error.message()));
+  }
   return OpenExisting(o);
 }
 
