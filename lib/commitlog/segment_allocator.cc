@@ -154,6 +154,9 @@ void SegmentAllocator::Populate(std::shared_ptr<MappedFile> file, int64_t upto,
   const int64_t size = populate_file_->size();
   populate_upto_ = std::clamp<int64_t>(upto, populate_upto_, size);
   preload_upto_ = std::clamp<int64_t>(preload_upto, preload_upto_, size);
+  if (preload_upto > size && !preload_next_from_.has_value()) {
+    preload_next_from_ = populate_file_->end();
+  }
 }
 
 void SegmentAllocator::RememberHead(std::shared_ptr<MappedFile> file,
@@ -161,6 +164,9 @@ void SegmentAllocator::RememberHead(std::shared_ptr<MappedFile> file,
   // Whatever head populating was asked for concerned this segment.
   next_populated_ = 0;
   next_upto_ = 0;
+  preload_next_from_.reset();
+  preload_next_asked_ = false;
+  next_preloaded_ = 0;
   head_file_ = std::move(file);
   head_populated_ = populated;
 }
@@ -182,8 +188,24 @@ int64_t SegmentAllocator::PreloadFrom() const {
   return std::max({preloaded_, populated_, populate_file_->wrote()});
 }
 
+int64_t SegmentAllocator::HeadBytes() const {
+  return std::min(options_.populate_first, options_.file_size);
+}
+
+bool SegmentAllocator::NextToCreate() const {
+  return preload_next_from_.has_value() && !preload_next_asked_ &&
+         !ready_from_.has_value() && !creating_ && !requested_.has_value();
+}
+
+bool SegmentAllocator::NextHeadToPreload() const {
+  return preload_next_from_.has_value() && ready_from_ == preload_next_from_ &&
+         ready_.ok() &&
+         std::max(next_preloaded_, next_populated_) < HeadBytes();
+}
+
 bool SegmentAllocator::HasPreloadWork() const {
-  return populate_file_ != nullptr && PreloadFrom() < preload_upto_;
+  return (populate_file_ != nullptr && PreloadFrom() < preload_upto_) ||
+         NextToCreate() || NextHeadToPreload();
 }
 
 absl::Duration SegmentAllocator::UntilIdle() const {
@@ -218,11 +240,22 @@ SegmentAllocator::PopulateChunk SegmentAllocator::NextPopulateChunk() {
 
 SegmentAllocator::PopulateChunk SegmentAllocator::NextPreloadChunk() {
   PopulateChunk chunk;
-  chunk.begin = PreloadFrom();
-  chunk.end = std::min(chunk.begin + kPopulateChunk, preload_upto_);
-  chunk.file = populate_file_;
   chunk.mode = MappedRegion::FaultIn::kReadOnly;
-  preloaded_ = std::max(chunk.begin, chunk.end);
+  if (populate_file_ != nullptr && PreloadFrom() < preload_upto_) {
+    chunk.begin = PreloadFrom();
+    chunk.end = std::min(chunk.begin + kPopulateChunk, preload_upto_);
+    chunk.file = populate_file_;
+    preloaded_ = std::max(chunk.begin, chunk.end);
+  } else if (NextToCreate()) {
+    // The creating thread makes it (an empty chunk here); its head follows.
+    requested_ = preload_next_from_;
+    preload_next_asked_ = true;
+  } else if (NextHeadToPreload()) {
+    chunk.begin = std::max(next_preloaded_, next_populated_);
+    chunk.end = std::min(chunk.begin + kPopulateChunk, HeadBytes());
+    chunk.file = *ready_;
+    next_preloaded_ = chunk.end;
+  }
   return chunk;
 }
 
@@ -235,6 +268,10 @@ void SegmentAllocator::RunPopulate(const PopulateChunk& chunk) {
   logger_.Log(LogLevel::kWarn, absl::StrCat("populating ahead of the writer: ",
                                             faulted.ToString()));
   absl::MutexLock lock(&mu_);
+  const bool next_head = ready_.ok() && *ready_ == chunk.file;
+  if (next_head && chunk.mode == MappedRegion::FaultIn::kReadOnly) {
+    preload_next_from_.reset();  // the writer faults it in when it gets there
+  }
   if (populate_file_ != chunk.file) return;
   if (chunk.mode == MappedRegion::FaultIn::kReadOnly) {
     preload_upto_ = 0;  // the writer's own populating goes on

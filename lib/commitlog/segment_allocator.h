@@ -19,7 +19,12 @@
 // took back (on this VM, fresh memory after 5 s idle comes at 0.5-1 GB/s
 // against 5 GB/s; the 10,000-queue phase of `rmq-bench queues`, which starts
 // after seconds of queue creation, went from 0.7M to 2.1-2.3M msg/s,
-// docs/benchmarks.md).
+// docs/benchmarks.md). When the window reaches past the segment's end, it
+// then has the next segment created and reads its head in too: a burst that
+// rolls into it finds that memory ready as well, where the populating thread,
+// racing the writer, fell behind on memory the host had taken back (perf:
+// the writer zero-filled the new segment's first pages after the roll of
+// most 10,000-queue phases, docs/benchmarks.md, eighth session).
 //
 // Thread-safety: thread-safe. Owns two threads (creating and populating;
 // preloading, at the lowest priority, unless options.preload is false),
@@ -82,7 +87,8 @@ class SegmentAllocator {
   void Request(int64_t from);
   // Asks the background thread to fault in `file`'s pages up to `upto`
   // (a position in the file), a chunk at a time between segment creations,
-  // and then to read them in, clean and read-only, up to `preload_upto`.
+  // and then to read them in, clean and read-only, up to `preload_upto`
+  // (past the file's end: the next segment's head too, see above).
   // Replaces the request for an earlier file; best effort.
   void Populate(std::shared_ptr<MappedFile> file, int64_t upto,
                 int64_t preload_upto);
@@ -114,6 +120,12 @@ class SegmentAllocator {
   bool HasPreloadWork() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Where preloading goes on (populate_file_ must be set).
   int64_t PreloadFrom() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The next segment's head bytes (what PopulateNext may fault in).
+  int64_t HeadBytes() const;
+  // Whether the next segment, wanted by the preload, is to be asked for.
+  bool NextToCreate() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Whether the next segment is ready with head bytes still to read in.
+  bool NextHeadToPreload() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // How long until the writer counts as idle (<= 0: it does).
   absl::Duration UntilIdle() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   PopulateChunk NextPreloadChunk() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -145,6 +157,13 @@ class SegmentAllocator {
   // to fault in once it is ready. Reset when a segment is taken.
   int64_t next_populated_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t next_upto_ ABSL_GUARDED_BY(mu_) = 0;
+  // Where the next segment starts when the preload window reaches into it
+  // (its head is read in too), whether the preload asked for it already
+  // (once: a failed creation is not retried here), and how much of its head
+  // was read in. Reset when a segment is taken.
+  std::optional<int64_t> preload_next_from_ ABSL_GUARDED_BY(mu_);
+  bool preload_next_asked_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t next_preloaded_ ABSL_GUARDED_BY(mu_) = 0;
   // The last segment taken and how much of its head was faulted in then,
   // until its first Populate request (which starts past it).
   std::shared_ptr<MappedFile> head_file_ ABSL_GUARDED_BY(mu_);

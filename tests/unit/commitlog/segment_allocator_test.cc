@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <memory>
 
+#include "base/file_names.h"
 #include "rmq/io/mem_file_system.h"
 #include "support/fault_injection_file_system.h"
 
@@ -57,6 +58,25 @@ TEST_CASE("allocator: an idle writer's segment is preloaded read-only",
   REQUIRE(f.fs().AwaitCalls(Op::kPreload, 3, absl::Seconds(30)));
   f.allocator().Populate(segment, kChunk, kSegment);
   REQUIRE(f.fs().AwaitCalls(Op::kPreload, 7, absl::Seconds(30)));
+  CHECK(f.fs().Calls(Op::kPrefault) == 1);
+}
+
+TEST_CASE("allocator: a preload past the segment's end reads the next head",
+          "[unit][segment_allocator]") {
+  AllocatorFixture f(absl::Milliseconds(1));
+  std::shared_ptr<MappedFile> segment = f.TakeFirst();
+  f.allocator().Populate(segment, kChunk, kSegment + kMiB);
+  // [4 MiB, 32 MiB) in 7 chunks, then the next segment is created and its
+  // head (populate_first, one chunk) read in: the roll finds it in memory.
+  REQUIRE(f.fs().AwaitCalls(Op::kPreload, 8, absl::Seconds(30)));
+  const std::filesystem::path next =
+      std::filesystem::path("/log") / OffsetToFileName(kSegment);
+  CHECK(f.fs().Exists(next));
+  const int maps = f.fs().Calls(Op::kMap);
+  auto taken = f.allocator().Take(kSegment);
+  REQUIRE(taken.ok());
+  CHECK((*taken)->path() == next);
+  CHECK(f.fs().Calls(Op::kMap) == maps);  // the pre-created one
   CHECK(f.fs().Calls(Op::kPrefault) == 1);
 }
 
