@@ -174,8 +174,7 @@ void SegmentAllocator::RememberHead(std::shared_ptr<MappedFile> file,
 void SegmentAllocator::PopulateNext(int64_t upto) {
   if (!options_.background) return;
   absl::MutexLock lock(&mu_);
-  const int64_t limit = std::min(options_.populate_first, options_.file_size);
-  next_upto_ = std::clamp<int64_t>(upto, next_upto_, limit);
+  next_upto_ = std::clamp<int64_t>(upto, next_upto_, HeadBytes());
 }
 
 bool SegmentAllocator::HasPopulateWork() const {
