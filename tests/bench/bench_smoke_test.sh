@@ -36,6 +36,11 @@ if [[ " $* " =~ " --runs "([0-9]+)" " ]]; then
   grep -qF -- "$want" "$work/out.json" ||
     { echo "FAIL: $want missing from: $(cat "$work/out.json")" >&2; exit 1; }
 fi
+# The queues workload keeps each phase's store aside until it ends.
+if [[ -e "$work/store.phases" ]]; then
+  echo "FAIL: $work/store.phases left behind: $(ls "$work/store.phases")" >&2
+  exit 1
+fi
 if [[ $* == *--plot* ]]; then
   grep -q '<svg' "$work/chart.svg" || { echo "FAIL: no SVG written" >&2; exit 1; }
   if grep -q '<script' "$work/chart.svg"; then echo "FAIL: SVG has a script" >&2; exit 1; fi
