@@ -143,7 +143,7 @@ struct QueuesPhase {
 // Moves a finished phase's store under `aside`: its commit log, the bulk of
 // its bytes, is removed at once, its tens of thousands of small files only
 // when the workload ends. Deleting them right before the next phase creates
-// as many made that phase's queue creation 7-20x slower here: ext4 without
+// as many made that phase's queue creation 6-22x slower here: ext4 without
 // a journal (this machine's root) skips every inode freed in the last 60 s
 // (360 s while its inode-table block is dirty) one by one on each inode it
 // allocates (find_inode_bit -> recently_deleted: 91% of the creating
