@@ -69,9 +69,12 @@ TEST_CASE("20,000 queues stay within a bounded number of mappings and fds",
     const StoreStats stats = store->Stats();
     CHECK(stats.consume_queues == kTopics * kQueues);
     CHECK(stats.mapped_consume_queue_files <= 500);
-    // The bound holds for the process: not one mapping or fd per queue (a
-    // mapped file keeps its fd, so both follow the cap).
-    CHECK(CountLines("/proc/self/maps") - maps_before < 1000);
+    // The bound holds for the process: not one mapping or fd per queue. The
+    // cache keeps at most the cap mapped (without fds); the dispatcher's
+    // pins keep up to another cap's worth mapped after the cache released
+    // them (docs/design/io.md: at most twice the cap), plus the store's own
+    // segments, indexes and thread stacks: 1,008 was seen in CI.
+    CHECK(CountLines("/proc/self/maps") - maps_before < 2 * 500 + 100);
     CHECK(OpenFds() - fds_before < 500 + 100);
     REQUIRE_OK(store->Shutdown());
   }
