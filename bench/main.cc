@@ -20,6 +20,7 @@
 
 #include "CLI/CLI.hpp"
 #include "report.h"
+#include "workloads.h"
 
 namespace rmq::bench {
 namespace {
@@ -167,11 +168,10 @@ int main(int argc, char** argv) {
   }
   absl::StatusOr<rmq::bench::Report> report = it->second(o);
   if (!broker_workload) {
-    std::filesystem::remove_all(o.store + ".baseline", error);
-  }
-  if (error) {
-    std::cerr << "rmq-bench: removing " << o.store
-              << ".baseline: " << error.message() << "\n";
+    if (absl::Status s = rmq::bench::RemoveTree(o.store + ".baseline");
+        !s.ok()) {
+      std::cerr << "rmq-bench: " << s.message() << "\n";
+    }
   }
   if (!report.ok()) {
     std::cerr << "rmq-bench: " << report.status().message() << "\n";

@@ -144,11 +144,11 @@ struct QueuesPhase {
 // its bytes, is removed at once, its tens of thousands of small files only
 // when the workload ends. Deleting them right before the next phase creates
 // as many made that phase's queue creation 6-22x slower here: ext4 without
-// a journal (this machine's root) skips every inode freed in the last 60 s
-// (360 s while its inode-table block is dirty) one by one on each inode it
-// allocates (find_inode_bit -> recently_deleted: 91% of the creating
-// thread's samples), 0.3-1.0 ms per queue against 45-50 us. Those idle
-// seconds let this VM's host take back the memory the timed run needs.
+// a journal (this machine's root) avoids reusing an inode freed in the last
+// 60 s (360 s while its inode-table block is dirty) and checks each such
+// inode on every allocation (find_inode_bit -> recently_deleted: 91% of the
+// creating thread's samples), 0.3-1.0 ms per queue against 45-50 us. Those
+// idle seconds let this VM's host take back the memory the timed run needs.
 absl::Status SetAside(const std::string& store, const std::string& aside,
                       int serial) {
   std::error_code error;
@@ -156,12 +156,11 @@ absl::Status SetAside(const std::string& store, const std::string& aside,
   const std::filesystem::path to =
       std::filesystem::path(aside) / std::to_string(serial);
   if (!error) std::filesystem::rename(store, to, error);
-  if (!error) std::filesystem::remove_all(to / "commitlog", error);
   if (error) {
     return absl::InternalError(
         absl::StrCat("setting aside the store ", store, ": ", error.message()));
   }
-  return absl::OkStatus();
+  return RemoveTree(to / "commitlog");
 }
 
 // One sweep over `counts`: per count a fresh store, its queues created first
@@ -220,12 +219,8 @@ absl::StatusOr<Report> RunQueuesWorkload(const Options& options) {
   PrintHeader();
   std::vector<std::vector<QueuesPhase>> sweeps;  // [run][count]
   const std::string aside = o.store + ".phases";
-  std::error_code ignored;
-  std::filesystem::remove_all(aside, ignored);  // left by a run that died
-  absl::Cleanup remove_aside = [&aside] {
-    std::error_code error;
-    std::filesystem::remove_all(aside, error);
-  };
+  (void)RemoveTree(aside);  // left by a run that died; best effort
+  absl::Cleanup remove_aside = [&aside] { (void)RemoveTree(aside); };
   int serial = 0;
   for (int r = 0; r < runs; ++r) {
     if (runs > 1) std::printf("sweep %d of %d\n", r + 1, runs);

@@ -58,14 +58,16 @@ int32_t QueueFor(const Options& o, int64_t n) {
 
 std::string KeyFor(int64_t n) { return absl::StrCat("key-", n); }
 
-absl::StatusOr<std::unique_ptr<MessageStore>> OpenFresh(const Options& o) {
-  // The error_code form: the throwing one ended a run in std::terminate.
+absl::Status RemoveTree(const std::filesystem::path& path) {
   std::error_code error;
-  std::filesystem::remove_all(o.store, error);
-  if (error) {
-    return absl::InternalError(
-        absl::StrCat("removing the store ", o.store, ": ", error.message()));
-  }
+  std::filesystem::remove_all(path, error);
+  if (!error) return absl::OkStatus();
+  return absl::InternalError(
+      absl::StrCat("removing ", path.string(), ": ", error.message()));
+}
+
+absl::StatusOr<std::unique_ptr<MessageStore>> OpenFresh(const Options& o) {
+  if (absl::Status s = RemoveTree(o.store); !s.ok()) return s;
   return OpenExisting(o);
 }
 

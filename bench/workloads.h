@@ -3,10 +3,12 @@
 // caller measures a baseline on the same disk in the same run.
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "histogram.h"
 #include "progress.h"
@@ -59,6 +61,11 @@ struct AppendSpec {
   int64_t bucket = 0;       // 0: no curve
   Progress* progress = nullptr;
 };
+
+// Removes `path` and everything under it (nothing there is fine). The
+// error_code form of remove_all: the throwing one ended a run in
+// std::terminate.
+absl::Status RemoveTree(const std::filesystem::path& path);
 
 // Removes the directory and opens a store configured from `options`.
 absl::StatusOr<std::unique_ptr<MessageStore>> OpenFresh(const Options& options);
