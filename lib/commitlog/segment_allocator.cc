@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/file_names.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "base/thread_priority.h"
 #include "commitlog/mapped_file_queue.h"
 
@@ -296,6 +297,7 @@ void SegmentAllocator::CreateRequested(int64_t from) {
 }
 
 void SegmentAllocator::Run(std::stop_token stop) {
+  NameThisThread("AllocateMapFile");
   while (true) {
     std::optional<int64_t> create;
     PopulateChunk populate;
@@ -327,6 +329,7 @@ void SegmentAllocator::RunPreload(std::stop_token stop) {
   // back, hence a thread of its own): preloading is for CPU nobody else
   // wants. (It did not cure the SYNC_FLUSH p99 that turned preloading off
   // there, docs/design/io.md.)
+  NameThisThread("PreloadMapFile");
   LowerThisThreadPriority(kIdleNice);
   while (true) {
     PopulateChunk chunk;

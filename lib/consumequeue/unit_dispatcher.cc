@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 
 namespace rmq {
 
@@ -83,6 +84,7 @@ void UnitDispatcher::Write(const Item& item) {
 }
 
 void UnitDispatcher::Run(std::stop_token stop) {
+  NameThisThread("ReputMessage");
   while (!stop.stop_requested()) {
     Drain(head_.load(std::memory_order_acquire));
     absl::MutexLock lock(&mu_);

@@ -1,6 +1,7 @@
 #include "flush/commit_log_flusher.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/thread_name.h"
 
 namespace rmq {
 namespace {
@@ -54,6 +55,7 @@ absl::Status CommitLogFlusher::FlushIfDirty(int least_pages) {
 absl::Status CommitLogFlusher::FlushAll() { return FlushIfDirty(0); }
 
 void CommitLogFlusher::Run(std::stop_token stop) {
+  NameThisThread("FlushCommitLog");
   absl::Time last_thorough = absl::Now();
   while (!stop.stop_requested()) {
     if (policy_.sync) {

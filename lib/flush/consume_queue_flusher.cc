@@ -3,6 +3,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 
 namespace rmq {
 
@@ -107,6 +108,7 @@ absl::Status ConsumeQueueFlusher::SyncNewDirectories() {
 absl::Status ConsumeQueueFlusher::FlushAll() { return Pass(0); }
 
 void ConsumeQueueFlusher::Run(std::stop_token stop) {
+  NameThisThread("FlushConsumeQ");
   absl::Time last_thorough = absl::Now();
   while (!stop.stop_requested()) {
     {

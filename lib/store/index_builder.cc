@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/thread_name.h"
 #include "rmq/commitlog/record.h"
 
 namespace rmq {
@@ -108,6 +109,7 @@ int64_t IndexBuilder::DecodeBatch(int64_t offset,
 void IndexBuilder::CatchUp() { IndexAvailable(); }
 
 void IndexBuilder::Run(std::stop_token stop) {
+  NameThisThread("IndexBuilder");
   while (!stop.stop_requested()) {
     const bool ok = IndexAvailable();
     absl::MutexLock lock(&mu_);

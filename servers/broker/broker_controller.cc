@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "base/thread_name.h"
 #include "remoting/codes.h"
 
 namespace rmq::broker {
@@ -371,6 +372,7 @@ void BrokerController::NotifyConsumerIdsChanged(
 }
 
 void BrokerController::Tick() {
+  NameThisThread("BrokerTicker");
   int seconds = 0;
   absl::Time next_offsets_persist =
       absl::Now() + absl::Milliseconds(config_.flush_consumer_offset_interval);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "base/thread_name.h"
 #include "remoting/codes.h"
 
 namespace rmq::broker {
@@ -124,6 +125,7 @@ void NamesrvRegistrar::RequestRegistration() {
 }
 
 void NamesrvRegistrar::Run() {
+  NameThisThread("NamesrvRegister");
   const absl::Duration period =
       absl::Milliseconds(config_.register_name_server_period);
   while (true) {

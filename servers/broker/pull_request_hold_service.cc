@@ -1,6 +1,7 @@
 #include "broker/pull_request_hold_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/thread_name.h"
 
 namespace rmq::broker {
 namespace {
@@ -102,6 +103,7 @@ void PullRequestHoldService::RunRetries(std::vector<Retry> retries) {
 }
 
 void PullRequestHoldService::Run() {
+  NameThisThread("PullRequestHold");
   while (true) {
     std::vector<Retry> expired;
     {

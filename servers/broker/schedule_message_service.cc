@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "base/thread_name.h"
 #include "broker/config_file.h"
 #include "broker/topic_config.h"
 #include "rmq/commitlog/record.h"
@@ -164,6 +165,7 @@ void ScheduleMessageService::Stop() {
 }
 
 void ScheduleMessageService::Run() {
+  NameThisThread("ScheduleMessage");
   absl::Time next_persist = absl::Now() + options_.persist_interval;
   std::string last_error;  // logged once per distinct failure, not per tick
   while (true) {
