@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace rmq {
@@ -15,31 +16,35 @@ std::string ThisThreadName() {
   return name;
 }
 
+struct Named {
+  bool took = false;
+  std::string name;  // as the thread read it back
+};
+
+// Names a new thread `name` from inside it.
+Named NameNewThread(std::string_view name) {
+  Named named;
+  std::thread thread([&] {
+    named.took = NameThisThread(name);
+    named.name = ThisThreadName();
+  });
+  thread.join();
+  return named;
+}
+
 TEST_CASE("a thread names itself and no other", "[unit][thread_name]") {
   const std::string before = ThisThreadName();
-  std::string inside;
-  bool took = false;
-  std::thread background([&] {
-    took = NameThisThread("FlushCommitLog");
-    inside = ThisThreadName();
-  });
-  background.join();
-  CHECK(took);
-  CHECK(inside == "FlushCommitLog");
+  const Named named = NameNewThread("FlushCommitLog");
+  CHECK(named.took);
+  CHECK(named.name == "FlushCommitLog");
   CHECK(ThisThreadName() == before);
 }
 
 TEST_CASE("a name longer than Linux keeps is cut, not refused",
           "[unit][thread_name]") {
-  std::string inside;
-  bool took = false;
-  std::thread background([&] {
-    took = NameThisThread("AllocateMappedFileService");
-    inside = ThisThreadName();
-  });
-  background.join();
-  CHECK(took);
-  CHECK(inside == std::string("AllocateMappedFileService", kMaxThreadName));
+  const Named named = NameNewThread("AllocateMappedFileService");
+  CHECK(named.took);
+  CHECK(named.name == std::string("AllocateMappedFileService", kMaxThreadName));
 }
 
 }  // namespace
