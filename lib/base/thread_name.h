@@ -4,6 +4,7 @@
 // `ps -L`, gdb and `perf report --sort comm` tell them apart: each store
 // has several and all were called after the process before.
 
+#include <cstddef>
 #include <string_view>
 
 namespace rmq {

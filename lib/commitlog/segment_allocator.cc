@@ -325,11 +325,11 @@ void SegmentAllocator::Run(std::stop_token stop) {
 }
 
 void SegmentAllocator::RunPreload(std::stop_token stop) {
+  NameThisThread("PreloadMapFile");
   // The lowest priority an unprivileged thread can take (and never give
   // back, hence a thread of its own): preloading is for CPU nobody else
   // wants. (It did not cure the SYNC_FLUSH p99 that turned preloading off
   // there, docs/design/io.md.)
-  NameThisThread("PreloadMapFile");
   LowerThisThreadPriority(kIdleNice);
   while (true) {
     PopulateChunk chunk;
